@@ -1,0 +1,175 @@
+// Shared vocabulary of the core. Pure types: no runtime code, no 'vscode'.
+
+/** Languages Genesis can locate functions in (C and CUDA use the C++ grammar). */
+export type LanguageId = 'python' | 'typescript' | 'tsx' | 'javascript' | 'rust' | 'go' | 'cpp';
+
+/** A function found in a source text; offsets are UTF-16 string indices into that text. */
+export interface FunctionLocation {
+  name: string;
+  language: LanguageId;
+  /** tree-sitter node type of the function (e.g. function_definition, method_definition). */
+  kind: string;
+  /** Range of the whole function, decorators / export keywords included. */
+  startIndex: number;
+  endIndex: number;
+  /** 0-based lines of that range. */
+  startLine: number;
+  endLine: number;
+  text: string;
+}
+
+/** A syntax problem reported by tree-sitter. */
+export interface SyntaxIssue {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export type MutationKind = 'literal-tune' | 'search-replace' | 'full-rewrite';
+
+/** What the engine hands a mutation source for one child. */
+export interface MutationRequest {
+  language: LanguageId;
+  functionName: string;
+  /** The parent function's code (what the child mutates). */
+  parentCode: string;
+  /** The whole file as it was when the run started, for context. */
+  fileText: string;
+  /** Evaluator feedback of the parent (stderr tail, failing tests, metrics). */
+  parentFeedback: string;
+  parentScore: number | null;
+  /** A few better candidates for inspiration (code + score). */
+  inspirations: { code: string; score: number }[];
+  /** Seed for deterministic sources: derived from run seed and node id. */
+  seed: number;
+}
+
+/** A mutation source's answer: the new function code, or a reason it has none. */
+export interface MutationProposal {
+  kind: MutationKind;
+  /** The whole new function, when the reply could be applied. */
+  code?: string;
+  /** Why no code came out (parse failure, unmatched SEARCH block, ...). */
+  error?: string;
+  /** A short human description (e.g. "0.5 → 0.55 at line 3"). */
+  summary: string;
+  model: string;
+  prompt?: string;
+  reply?: string;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+}
+
+export interface MutationSource {
+  /** Stable id shown to the user, e.g. "offline" or "openai-compatible:http://host/v1#gpt-4o". */
+  readonly id: string;
+  propose(request: MutationRequest, signal: AbortSignal): Promise<MutationProposal>;
+}
+
+/** The evaluator contract v1 result, after validation. */
+export interface EvaluationResult {
+  status: 'ok' | 'incorrect' | 'error' | 'timeout' | 'cancelled';
+  /** Higher is better; null when there is no valid score. */
+  score: number | null;
+  correct: boolean;
+  metrics: Record<string, number>;
+  /** Text for the next prompt: evaluator feedback plus stderr tail on failure. */
+  feedback: string;
+  /** Clear one-line reason when status is not 'ok'. */
+  reason?: string;
+  stdoutTail: string;
+  stderrTail: string;
+  durationMs: number;
+  sandboxed: boolean;
+}
+
+export interface EvaluationRequest {
+  /** The whole source file with the function replaced by the candidate. */
+  candidateFileText: string;
+  /** The file's path relative to the workspace root. */
+  relativePath: string;
+  functionName: string;
+  language: LanguageId;
+  /** Unique id of this evaluation (node id), used for the work dir name. */
+  evaluationId: string;
+}
+
+export interface Evaluator {
+  evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<EvaluationResult>;
+  dispose?(): Promise<void>;
+}
+
+export type NodeStatus =
+  | 'pending'      // created, waiting for the model
+  | 'generating'
+  | 'skipped'      // filtered (duplicate or below PRM threshold); not evaluated
+  | 'evaluating'
+  | 'done'         // evaluated, correct, has a score
+  | 'failed';      // mutation did not apply, syntax error, evaluator error/incorrect
+
+export interface CandidateNode {
+  id: string;
+  parentId: string | null;
+  depth: number;
+  status: NodeStatus;
+  code: string;
+  /** Unified diff of this node's function against the root function. */
+  diff: string;
+  mutation?: { kind: MutationKind; summary: string; model: string; prompt?: string; reply?: string };
+  prmScore: number | null;
+  score: number | null;
+  evaluation?: EvaluationResult;
+  /** Why it failed or was skipped. */
+  reason?: string;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  createdAt: number;
+  finishedAt?: number;
+}
+
+export interface RunConfig {
+  language: LanguageId;
+  functionName: string;
+  /** Absolute path of the source file. */
+  filePath: string;
+  /** Path relative to the workspace root (for the sandbox copy). */
+  relativePath: string;
+  workspaceRoot: string;
+  evaluatorCommand: string;
+  models: string[];
+  budget: number;
+  concurrency: number;
+  seed: number;
+  timeoutSec: number;
+}
+
+export type RunStatus = 'running' | 'paused' | 'stopped' | 'completed' | 'failed' | 'interrupted';
+
+/** Summary kept in the run index (sidebar, CLI `runs list`). */
+export interface RunSummary {
+  runId: string;
+  functionName: string;
+  filePath: string;
+  relativePath: string;
+  language: LanguageId;
+  status: RunStatus;
+  startedAt: number;
+  updatedAt: number;
+  evaluations: number;
+  budget: number;
+  baselineScore: number | null;
+  bestScore: number | null;
+  bestNodeId: string | null;
+  tokens: number;
+  costUsd: number;
+}
+
+/** Events emitted by a run (and appended to its log). */
+export type RunEvent =
+  | { type: 'run-started'; summary: RunSummary; config: RunConfig; root: CandidateNode }
+  | { type: 'node-added'; node: CandidateNode }
+  | { type: 'node-updated'; node: CandidateNode }
+  | { type: 'run-status'; status: RunStatus; message?: string }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };
