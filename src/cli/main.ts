@@ -1,0 +1,247 @@
+// The headless CLI over the same core as the extension: for scripts, CI and cluster login nodes.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
+import { languageFor } from '../core/lang/languages';
+import { devWasmPaths, TreeSitterService, wasmPathsIn, type TreeSitterPaths } from '../core/lang/treeSitter';
+import { startRun } from '../core/session';
+import { RunStore } from '../core/store/runStore';
+import type { CandidateNode, RunSummary } from '../core/types';
+import { integer, parseArgs, single, UsageError } from './args';
+
+const USAGE = `Usage:
+  genesis evolve FILE (--function NAME | --line N) --evaluator "CMD" [options]
+      --budget N          evaluations, baseline included (default 40)
+      --model SPEC        offline | openai-compatible:URL#MODEL | openai:MODEL (repeatable; default offline)
+      --seed S            seed for reproducible runs (default 1)
+      --concurrency C     evaluations in flight (default 2)
+      --timeout SECONDS   per evaluation (default 60)
+      --workspace DIR     root copied into the sandbox (default: the current directory if it
+                          holds FILE, else FILE's directory); the evaluator runs there
+      --runs-dir DIR      where runs are stored (default WORKSPACE/.genesis/runs)
+      --no-sandbox        do not use bubblewrap even where it is available
+      --json              print the summary as JSON on stdout (progress goes to stderr)
+  genesis runs list [--runs-dir DIR] [--json]
+  genesis runs show RUN_ID [--runs-dir DIR] [--json]
+API keys for openai-compatible models come from GENESIS_API_KEY or OPENAI_API_KEY.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command ? 0 : 2;
+  }
+  if (command === '--version') {
+    process.stdout.write(`${readVersion()}\n`);
+    return 0;
+  }
+  if (command === 'evolve') return evolve(rest);
+  if (command === 'runs') return runs(rest);
+  throw new UsageError(`unknown command "${command}"`);
+}
+
+async function evolve(argv: string[]): Promise<number> {
+  const args = parseArgs(
+    argv,
+    ['function', 'line', 'evaluator', 'budget', 'model', 'seed', 'concurrency', 'timeout', 'workspace', 'runs-dir'],
+    ['json', 'no-sandbox'],
+  );
+  if (args.positional.length !== 1) throw new UsageError('evolve needs exactly one FILE');
+  const filePath = resolve(args.positional[0]);
+  if (!existsSync(filePath)) throw new UsageError(`no such file: ${filePath}`);
+  const evaluatorCommand = single(args, 'evaluator');
+  if (!evaluatorCommand) throw new UsageError('--evaluator "CMD" is required (e.g. --evaluator "python3 evaluate.py")');
+  const functionName = single(args, 'function');
+  const lineText = single(args, 'line');
+  if (!functionName && !lineText) throw new UsageError('give --function NAME or --line N');
+  const language = languageFor(undefined, filePath);
+  if (!language) throw new UsageError(`unsupported language for ${filePath} (supported: .py .ts .tsx .js .jsx .mjs .cjs .rs .go .cpp .cc .cxx .hpp .h .c .cu)`);
+  const fileText = readFileSync(filePath, 'utf8');
+  const workspaceRoot = resolve(single(args, 'workspace') ?? defaultWorkspace(filePath));
+  const runsDir = resolve(single(args, 'runs-dir') ?? join(workspaceRoot, '.genesis', 'runs'));
+  const json = args.switches.has('json');
+  const treeSitter = new TreeSitterService(findWasm());
+
+  let name = functionName;
+  let startLine: number | undefined;
+  if (!name) {
+    const line = integer(args, 'line', 1);
+    const offset = offsetOfLine(fileText, line - 1);
+    if (offset === undefined) throw new UsageError(`--line ${line} is past the end of ${filePath}`);
+    const found = await treeSitter.findFunctionAt(fileText, language, offset);
+    if (!found) throw new UsageError(`line ${line} of ${filePath} is not inside a function`);
+    name = found.name;
+    startLine = found.startLine;
+  }
+
+  const progress = (text: string) => process.stderr.write(text + '\n');
+  const { run, evaluator } = await startRun({
+    workspaceRoot,
+    filePath,
+    fileText,
+    language,
+    functionName: name,
+    ...(startLine !== undefined ? { functionStartLine: startLine } : {}),
+    evaluatorCommand,
+    models: args.flags.get('model') ?? ['offline'],
+    budget: integer(args, 'budget', 40),
+    concurrency: integer(args, 'concurrency', 2),
+    seed: integer(args, 'seed', 1, 0),
+    timeoutSec: integer(args, 'timeout', 60),
+    runsDir,
+    treeSitter,
+    sandbox: args.switches.has('no-sandbox') ? 'none' : 'auto',
+    apiKeyFor: async () => process.env.GENESIS_API_KEY ?? process.env.OPENAI_API_KEY,
+    log: (level, message) => progress(`genesis: ${level}: ${message}`),
+  });
+  progress(`genesis: run ${run.runId}: evolving ${name} in ${filePath} (${evaluator.sandboxMode === 'bwrap' ? 'sandboxed with bubblewrap' : 'UNSANDBOXED'})`);
+  run.onEvent((event) => {
+    if (event.type !== 'node-updated') return;
+    const node = event.node;
+    if (node.status !== 'done' && node.status !== 'failed' && node.status !== 'skipped') return;
+    const s = run.summary();
+    const what = node.status === 'done' ? `score ${fmt(node.score)}` : `${node.status}: ${node.reason ?? ''}`;
+    progress(`[${s.evaluations}/${s.budget}] node ${node.id}${node.mutation ? ` (${node.mutation.summary})` : ''} ${what} | best ${fmt(s.bestScore)}`);
+  });
+  const onSignal = () => {
+    progress('genesis: stopping (in-flight evaluations are cancelled)…');
+    run.stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const summary = await run.done;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  treeSitter.dispose();
+  const best = summary.bestNodeId ? run.node(summary.bestNodeId) : undefined;
+  const report = summaryReport(summary, best, join(runsDir, summary.runId), run.config.models, run.nodes());
+  if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else printHuman(report);
+  return summary.status === 'failed' ? 1 : 0;
+}
+
+function summaryReport(summary: RunSummary, best: CandidateNode | undefined, runDir: string, models: string[], nodes: readonly CandidateNode[]) {
+  const failed = nodes.filter((n) => n.status === 'failed').length;
+  const skipped = nodes.filter((n) => n.status === 'skipped').length;
+  return {
+    runId: summary.runId,
+    status: summary.status,
+    functionName: summary.functionName,
+    file: summary.filePath,
+    baselineScore: summary.baselineScore,
+    bestScore: summary.bestScore,
+    improved: summary.bestScore !== null && summary.baselineScore !== null && summary.bestScore > summary.baselineScore,
+    evaluations: summary.evaluations,
+    budget: summary.budget,
+    candidates: nodes.length - 1,
+    failed,
+    skipped,
+    bestNodeId: summary.bestNodeId,
+    bestDiff: best && best.id !== '0' ? best.diff : '',
+    bestCode: best?.code ?? null,
+    tokens: summary.tokens,
+    costUsd: summary.costUsd,
+    models,
+    runDir,
+  };
+}
+
+function printHuman(report: ReturnType<typeof summaryReport>): void {
+  const lines = [
+    `run ${report.runId}: ${report.status}`,
+    `function ${report.functionName} in ${report.file}`,
+    `baseline ${fmt(report.baselineScore)} → best ${fmt(report.bestScore)} (node ${report.bestNodeId ?? '-'}) after ${report.evaluations}/${report.budget} evaluations`,
+    `${report.failed} failed, ${report.skipped} skipped, ${report.tokens} tokens, $${report.costUsd.toFixed(4)}`,
+    `stored in ${report.runDir}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n' + (report.bestDiff ? '\n' + report.bestDiff : '\nno candidate beat the baseline\n'));
+}
+
+async function runs(argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const args = parseArgs(rest, ['runs-dir'], ['json']);
+  const runsDir = resolve(single(args, 'runs-dir') ?? join(process.cwd(), '.genesis', 'runs'));
+  const store = new RunStore(runsDir);
+  const json = args.switches.has('json');
+  if (sub === 'list') {
+    const list = await store.list();
+    if (json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+    else if (list.length === 0) process.stdout.write(`no runs in ${runsDir}\n`);
+    else
+      for (const s of list)
+        process.stdout.write(`${s.runId}  ${s.status.padEnd(11)} ${s.functionName.padEnd(20)} ${s.evaluations}/${s.budget} evals  baseline ${fmt(s.baselineScore)}  best ${fmt(s.bestScore)}  ${s.relativePath}\n`);
+    return 0;
+  }
+  if (sub === 'show') {
+    const runId = args.positional[0];
+    if (!runId) throw new UsageError('runs show needs a RUN_ID');
+    const stored = await store.load(runId);
+    const best = stored.summary.bestNodeId ? stored.nodes.find((n) => n.id === stored.summary.bestNodeId) : undefined;
+    const report = summaryReport(stored.summary, best, store.runDir(runId), stored.config.models, stored.nodes);
+    if (json) process.stdout.write(JSON.stringify({ ...report, config: stored.config, nodes: stored.nodes.map(nodeLine) }, null, 2) + '\n');
+    else {
+      printHuman(report);
+      for (const n of stored.nodes) {
+        const line = nodeLine(n);
+        process.stdout.write(`  node ${line.id.padStart(4)} ← ${String(line.parentId ?? '-').padStart(4)}  ${line.status.padEnd(10)} ${fmt(line.score).padStart(12)}  ${line.summary}${line.reason ? ` — ${line.reason}` : ''}\n`);
+      }
+    }
+    return 0;
+  }
+  throw new UsageError('use "genesis runs list" or "genesis runs show RUN_ID"');
+}
+
+function nodeLine(n: CandidateNode) {
+  return { id: n.id, parentId: n.parentId, status: n.status, score: n.score, prmScore: n.prmScore, summary: n.mutation?.summary ?? '', reason: n.reason ?? null };
+}
+
+function defaultWorkspace(filePath: string): string {
+  const cwd = process.cwd();
+  return filePath.startsWith(cwd + sep) ? cwd : dirname(filePath);
+}
+
+function offsetOfLine(text: string, line: number): number | undefined {
+  let offset = 0;
+  for (let i = 0; i < line; i++) {
+    const nl = text.indexOf('\n', offset);
+    if (nl < 0) return undefined;
+    offset = nl + 1;
+  }
+  // Land on the first non-blank character so the position is inside the line's code.
+  const m = /^[ \t]*/.exec(text.slice(offset));
+  return offset + (m ? m[0].length : 0);
+}
+
+function findWasm(): TreeSitterPaths {
+  const bundled = join(__dirname, 'wasm');
+  if (existsSync(join(bundled, 'tree-sitter.wasm'))) return wasmPathsIn(bundled);
+  return devWasmPaths(join(__dirname, '..', '..'));
+}
+
+function readVersion(): string {
+  for (const candidate of [join(__dirname, '..', 'package.json'), join(__dirname, '..', '..', 'package.json')]) {
+    if (existsSync(candidate)) return (JSON.parse(readFileSync(candidate, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+function fmt(value: number | null | undefined): string {
+  if (value === null || value === undefined) return '-';
+  return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(4) : String(Number(value.toPrecision(6)));
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`genesis: ${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`genesis: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);
+
+
