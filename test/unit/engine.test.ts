@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, appendFileSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { EvolutionRun, type RunDeps } from '../../src/core/engine/run';
+import { OfflineMutationSource, findNumericLiterals } from '../../src/core/mutate/offline';
+import { HeuristicPrm } from '../../src/core/prm/heuristicPrm';
+import { RunStore, replayEvents } from '../../src/core/store/runStore';
+import type { EvaluationRequest, EvaluationResult, Evaluator, MutationProposal, MutationSource, RunConfig } from '../../src/core/types';
+
+const ROOT = 'def f(x):\n    return 1.0 * x + 0.5';
+const FILE = `import math\n\n${ROOT}\n`;
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function config(overrides: Partial<RunConfig> = {}): RunConfig {
+  return {
+    language: 'python', functionName: 'f', filePath: '/ws/f.py', relativePath: 'f.py', workspaceRoot: '/ws',
+    evaluatorCommand: 'fake', models: ['offline'], budget: 20, concurrency: 3, seed: 7, timeoutSec: 5, ...overrides,
+  };
+}
+
+/** Scores a candidate by how close its literals get to (2.0, 1.5): deterministic, in-process. */
+class LiteralTargetEvaluator implements Evaluator {
+  calls = 0;
+  inFlight = 0;
+  maxInFlight = 0;
+  constructor(private readonly delayMs = 1) {}
+  async evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<EvaluationResult> {
+    this.calls++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, this.delayMs);
+        signal.addEventListener('abort', () => { clearTimeout(timer); reject(new Error('aborted')); }, { once: true });
+      });
+      const lits = findNumericLiterals(request.candidateFileText, 'python').map((l) => l.value);
+      const score = -(Math.abs(lits[0] - 2.0) + Math.abs(lits[1] - 1.5));
+      return { status: 'ok', score, correct: true, metrics: {}, feedback: '', stdoutTail: '', stderrTail: '', durationMs: this.delayMs, sandboxed: false };
+    } finally {
+      this.inFlight--;
+    }
+  }
+}
+
+function deps(evaluator: Evaluator, sources: MutationSource[] = [new OfflineMutationSource()], extra: Partial<RunDeps> = {}): RunDeps {
+  const start = FILE.indexOf(ROOT);
+  return {
+    sources,
+    evaluator,
+    prm: new HeuristicPrm(),
+    candidateFile: (code) => FILE.slice(0, start) + code + FILE.slice(start + ROOT.length),
+    // A stand-in syntax check: unbalanced parentheses are errors.
+    syntaxIssues: async (text) => ((text.match(/\(/g) ?? []).length !== (text.match(/\)/g) ?? []).length ? [{ line: 2, column: 0, message: 'unbalanced parenthesis' }] : []),
+    ...extra,
+  };
+}
+
+describe('EvolutionRun', () => {
+  it('evaluates the root first, spends exactly the budget, and improves on the baseline', async () => {
+    const evaluator = new LiteralTargetEvaluator();
+    const run = new EvolutionRun(config(), { runId: 'r1', rootCode: ROOT }, deps(evaluator));
+    const summary = await run.start();
+    assert.equal(summary.status, 'completed');
+    assert.equal(summary.evaluations, 20);
+    assert.equal(evaluator.calls, 20);
+    assert.equal(run.root().status, 'done');
+    assert.equal(summary.baselineScore, -2);
+    assert.ok((summary.bestScore ?? -Infinity) > -2, `best ${summary.bestScore}`);
+    assert.ok(evaluator.maxInFlight <= 3 && evaluator.maxInFlight >= 2, `concurrency ${evaluator.maxInFlight}`);
+    const best = run.best();
+    assert.ok(best && best.diff.includes('@@'));
+    for (const n of run.nodes().slice(1)) assert.ok(['done', 'failed', 'skipped'].includes(n.status), n.status);
+  });
+
+  it('is reproducible for a fixed seed', async () => {
+    const codes = async (seed: number) => {
+      const run = new EvolutionRun(config({ seed }), { runId: 'r', rootCode: ROOT }, deps(new LiteralTargetEvaluator(Math.random() * 3)));
+      await run.start();
+      return run.nodes().map((n) => `${n.parentId}:${n.code}`);
+    };
+    assert.deepEqual(await codes(11), await codes(11));
+    assert.notDeepEqual(await codes(11), await codes(12));
+  });
+
+  it('turns bad replies, syntax errors and duplicates into failed/skipped nodes with reasons', async () => {
+    let call = 0;
+    const replies: Partial<MutationProposal>[] = [
+      { error: 'SEARCH block 1 of 1 did not match the function' },
+      { code: 'def f(x):\n    return (1.0 * x + 0.5' },
+      { code: ROOT },
+      { code: 'def f(x):\n    return 2.0 * x + 0.5' },
+    ];
+    const scripted: MutationSource = {
+      id: 'scripted',
+      propose: async () => ({ kind: 'search-replace', summary: 's', model: 'scripted', tokensIn: 10, tokensOut: 5, costUsd: 0.001, ...replies[call++ % replies.length] }),
+    };
+    const run = new EvolutionRun(config({ budget: 3, concurrency: 4 }), { runId: 'r2', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [scripted]));
+    const summary = await run.start();
+    const [, a, b, c, d] = run.nodes();
+    assert.equal(a.status, 'failed');
+    assert.match(a.reason ?? '', /SEARCH block 1 of 1/);
+    assert.equal(b.status, 'failed');
+    assert.match(b.reason ?? '', /syntax error at line 3: unbalanced/);
+    assert.equal(c.status, 'skipped');
+    assert.match(c.reason ?? '', /duplicate of node 0/);
+    assert.equal(d.status, 'done');
+    assert.equal(d.score, -1);
+    assert.ok(summary.tokens >= 60);
+    assert.ok(summary.costUsd > 0);
+  });
+
+  it('records a thrown model error as a failed node and keeps going', async () => {
+    const failing: MutationSource = { id: 'down', propose: async () => { throw new Error('server not reachable at http://127.0.0.1:9: ECONNREFUSED'); } };
+    const run = new EvolutionRun(config({ budget: 4, concurrency: 2 }), { runId: 'r3', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [failing, new OfflineMutationSource()]));
+    const summary = await run.start();
+    assert.equal(summary.status, 'completed');
+    assert.equal(summary.evaluations, 4);
+    assert.ok(run.nodes().some((n) => n.status === 'failed' && /model call failed: server not reachable/.test(n.reason ?? '')));
+  });
+
+  it('stops a run whose evaluator keeps erroring, with a clear message', async () => {
+    const broken: Evaluator = {
+      evaluate: async () => ({ status: 'error', score: null, correct: false, metrics: {}, feedback: '', reason: 'evaluator command not found: nope', stdoutTail: '', stderrTail: '', durationMs: 1, sandboxed: false }),
+    };
+    const run = new EvolutionRun(config({ budget: 50 }), { runId: 'r4', rootCode: ROOT }, deps(broken));
+    const messages: string[] = [];
+    run.onEvent((e) => { if (e.type === 'run-status' && e.message) messages.push(e.message); });
+    const summary = await run.start();
+    assert.equal(summary.status, 'failed');
+    assert.ok(summary.evaluations < 10);
+    assert.match(messages.join(' '), /failed 6 times in a row; last: evaluator command not found: nope/);
+  });
+
+  it('stop() cancels in-flight evaluations and ends as stopped', async () => {
+    const evaluator = new LiteralTargetEvaluator(200);
+    const run = new EvolutionRun(config({ budget: 100 }), { runId: 'r5', rootCode: ROOT }, deps(evaluator));
+    run.start();
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    run.stop();
+    const summary = await run.done;
+    assert.ok(Date.now() - t0 < 150, 'stops promptly');
+    assert.equal(summary.status, 'stopped');
+    assert.ok(summary.evaluations < 100);
+    assert.ok(run.nodes().some((n) => n.status === 'skipped' && /run stopped/.test(n.reason ?? '')));
+    assert.ok(run.nodes().every((n) => n.status !== 'evaluating' && n.status !== 'generating'));
+  });
+});
+
+describe('RunStore', () => {
+  it('persists every event and replays the same tree; a torn last line is ignored', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-store-'));
+    dirs.push(dir);
+    const store = new RunStore(dir);
+    const recorder = store.openRecorder('run-a');
+    const run = new EvolutionRun(config({ budget: 8 }), { runId: 'run-a', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), undefined, { record: (e) => recorder.record(e, run.summary()) }));
+    const summary = await run.start();
+    recorder.close();
+    const loaded = await store.load('run-a');
+    assert.equal(loaded.nodes.length, run.nodes().length);
+    assert.deepEqual(loaded.nodes.map((n) => [n.id, n.status, n.score, n.code]), run.nodes().map((n) => [n.id, n.status, n.score, n.code]));
+    assert.equal(loaded.summary.bestScore, summary.bestScore);
+    assert.equal(loaded.summary.evaluations, 8);
+    assert.equal(loaded.summary.status, 'completed');
+    appendFileSync(join(dir, 'run-a', 'events.jsonl'), '{"type":"node-upd');
+    const again = await store.load('run-a');
+    assert.equal(again.nodes.length, run.nodes().length);
+    assert.match(again.warnings.join(), /cut short/);
+    const list = await store.list();
+    assert.equal(list[0].runId, 'run-a');
+    assert.equal(list[0].bestScore, summary.bestScore);
+  });
+
+  it('lists a run whose writer died mid-run as interrupted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-store-'));
+    dirs.push(dir);
+    const store = new RunStore(dir);
+    const recorder = store.openRecorder('run-b');
+    const run = new EvolutionRun(config({ budget: 3 }), { runId: 'run-b', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), undefined, { record: (e) => recorder.record(e, run.summary()) }));
+    await run.start();
+    const summaryPath = join(dir, 'run-b', 'summary.json');
+    const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
+    writeFileSync(summaryPath, JSON.stringify({ ...summary, status: 'running', pid: 2 ** 22 + 12345 }));
+    assert.equal((await store.list())[0].status, 'interrupted');
+    assert.equal(replayEvents('garbage\n'), undefined);
+    await assert.rejects(store.load('nope'), /run nope not found/);
+    assert.throws(() => store.runDir('../etc'), /invalid run id/);
+  });
+});
