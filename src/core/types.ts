@@ -51,6 +51,8 @@ export interface MutationProposal {
   code?: string;
   /** Why no code came out (parse failure, unmatched SEARCH block, ...). */
   error?: string;
+  /** True when the model could not be reached or refused the call (no reply at all). */
+  callFailed?: boolean;
   /** A short human description (e.g. "0.5 → 0.55 at line 3"). */
   summary: string;
   model: string;

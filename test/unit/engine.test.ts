@@ -190,3 +190,20 @@ describe('RunStore', () => {
     assert.throws(() => store.runDir('../etc'), /invalid run id/);
   });
 });
+
+describe('EvolutionRun: broken model', () => {
+  it('fails the run after repeated call failures instead of spending every try', async () => {
+    let calls = 0;
+    const badKey: MutationSource = {
+      id: 'bad-key',
+      propose: async () => { calls++; return { kind: 'search-replace', summary: 'model call failed', model: 'm', tokensIn: 0, tokensOut: 0, costUsd: 0, callFailed: true, error: 'bad API key (401) from http://127.0.0.1:1/v1' }; },
+    };
+    const run = new EvolutionRun(config({ budget: 40, concurrency: 2 }), { runId: 'r6', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [badKey]));
+    const messages: string[] = [];
+    run.onEvent((e) => { if (e.type === 'run-status' && e.message) messages.push(e.message); });
+    const summary = await run.start();
+    assert.equal(summary.status, 'failed');
+    assert.ok(calls <= 10, `calls ${calls}`);
+    assert.match(messages.join(' '), /the model failed 8 times in a row; last: bad API key \(401\)/);
+  });
+});

@@ -41,6 +41,8 @@ export interface RunIdentity {
 
 /** After this many evaluator errors in a row the run stops: the evaluator itself is broken. */
 const CONSECUTIVE_ERROR_LIMIT = 6;
+/** After this many model calls in a row that got no reply, the run stops (bad key, server down). */
+const CONSECUTIVE_CALL_FAILURE_LIMIT = 8;
 
 export class EvolutionRun {
   readonly runId: string;
@@ -59,6 +61,7 @@ export class EvolutionRun {
   private rootIssueCount = 0;
   private evaluations = 0;
   private consecutiveErrors = 0;
+  private consecutiveCallFailures = 0;
   private startedAt: number;
   private started = false;
   private resolveDone!: (summary: RunSummary) => void;
@@ -226,6 +229,12 @@ export class EvolutionRun {
   /** Applies a proposal to the node and decides whether it deserves an evaluation. */
   private async admit(node: CandidateNode, parent: CandidateNode, proposal: MutationProposal | Error, signal: AbortSignal): Promise<boolean> {
     if (signal.aborted) return this.settle(node, 'skipped', 'run stopped before evaluation');
+    const callFailed = proposal instanceof Error || proposal.callFailed === true;
+    this.consecutiveCallFailures = callFailed ? this.consecutiveCallFailures + 1 : 0;
+    if (this.consecutiveCallFailures >= CONSECUTIVE_CALL_FAILURE_LIMIT) {
+      const last = proposal instanceof Error ? proposal.message : (proposal.error ?? 'no reply');
+      this.halt(`the model failed ${this.consecutiveCallFailures} times in a row; last: ${last}`);
+    }
     if (proposal instanceof Error) return this.settle(node, 'failed', `model call failed: ${proposal.message}`);
     node.mutation = { kind: proposal.kind, summary: proposal.summary, model: proposal.model, prompt: proposal.prompt, reply: proposal.reply };
     node.tokensIn = proposal.tokensIn;
@@ -292,10 +301,16 @@ export class EvolutionRun {
     this.consecutiveErrors = result.status === 'incorrect' ? 0 : this.consecutiveErrors + 1;
     this.settle(node, 'failed', result.reason ?? `evaluation ${result.status}`);
     if (this.consecutiveErrors >= CONSECUTIVE_ERROR_LIMIT) {
-      this.status = 'failed';
-      this.statusMessage = `the evaluator failed ${this.consecutiveErrors} times in a row; last: ${result.reason ?? result.status}`;
-      this.abort.abort(new Error(this.statusMessage));
+      this.halt(`the evaluator failed ${this.consecutiveErrors} times in a row; last: ${result.reason ?? result.status}`);
     }
+  }
+
+  /** Ends the run as failed: something outside the candidates (evaluator, model) is broken. */
+  private halt(message: string): void {
+    if (this.status !== 'running') return;
+    this.status = 'failed';
+    this.statusMessage = message;
+    this.abort.abort(new Error(message));
   }
 
   // ---- bookkeeping -------------------------------------------------------------------------
