@@ -1,0 +1,212 @@
+// Runs one shell command as its own process group and always settles: on timeout, cancellation
+// or too much output the whole group is killed (execa's own timeout kills only the direct child,
+// and a grandchild holding the pipes would keep its promise pending; see FACTS.md).
+import type { ChildProcess } from 'node:child_process';
+import { TailBuffer } from './tailBuffer';
+
+type ExecaModule = typeof import('execa', { with: { 'resolution-mode': 'import' } });
+let execaModule: Promise<ExecaModule> | undefined;
+/** execa is ESM-only and this package compiles to CommonJS, so it is loaded with import(). */
+function loadExeca(): Promise<ExecaModule> {
+  execaModule ??= import('execa');
+  return execaModule;
+}
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_TAIL_BYTES = 4096;
+const DEFAULT_KILL_GRACE_MS = 500;
+/** How long the pipes may stay open after the process group is gone before we stop reading. */
+const PIPE_DRAIN_MS = 250;
+
+export interface RunCommandOptions {
+  /** Shell command line, run with `/bin/sh -c`. */
+  command: string;
+  cwd: string;
+  /** The complete environment of the process (nothing is inherited implicitly). */
+  env: Record<string, string>;
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Total stdout + stderr bytes after which the group is killed. */
+  maxOutputBytes?: number;
+  /** Bytes of each stream's tail kept in memory and returned. */
+  tailBytes?: number;
+  /** Address-space limit (ulimit -v) in MiB; 0 or undefined for none. */
+  memoryMb?: number;
+  /** Turns the final argv (`/bin/sh -c SCRIPT`) into the one to spawn, e.g. a bubblewrap wrapper. */
+  wrapArgv?: (argv: string[]) => string[];
+  killGraceMs?: number;
+}
+
+export interface ProcessOutcome {
+  /** Exit code, or null when the process was ended by a signal. */
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  outputLimited: boolean;
+  /** Set when the process could not be started at all. */
+  spawnError?: string;
+  stdoutTail: string;
+  stderrTail: string;
+  stdoutBytes: number;
+  stderrBytes: number;
+  durationMs: number;
+}
+
+/** The script run by /bin/sh: the memory limit first, on its own line, then the user's command. */
+export function shellScript(command: string, memoryMb: number | undefined): string {
+  if (!memoryMb || memoryMb <= 0) return command;
+  const kib = Math.floor(memoryMb * 1024);
+  return `ulimit -v ${kib} || { echo "genesis: could not set memory limit (ulimit -v ${kib})" >&2; exit 125; }\n${command}`;
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: the group is already gone.
+  }
+}
+
+export async function runCommand(options: RunCommandOptions): Promise<ProcessOutcome> {
+  const started = performance.now();
+  const tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
+  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const stdout = new TailBuffer(tailBytes);
+  const stderr = new TailBuffer(tailBytes);
+  const argv0 = ['/bin/sh', '-c', shellScript(options.command, options.memoryMb)];
+  const argv = options.wrapArgv ? options.wrapArgv(argv0) : argv0;
+
+  const outcome = (fields: Partial<ProcessOutcome>): ProcessOutcome => ({
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    cancelled: false,
+    outputLimited: false,
+    stdoutTail: stdout.text(),
+    stderrTail: stderr.text(),
+    stdoutBytes: stdout.totalBytes,
+    stderrBytes: stderr.totalBytes,
+    durationMs: Math.round(performance.now() - started),
+    ...fields,
+  });
+
+  if (options.signal?.aborted) return outcome({ cancelled: true });
+
+  const { execa } = await loadExeca();
+  let child: ChildProcess;
+  try {
+    const subprocess = execa(argv[0], argv.slice(1), {
+      cwd: options.cwd,
+      env: options.env,
+      extendEnv: false,
+      detached: true,
+      stdin: 'ignore',
+      buffer: false,
+      reject: false,
+      stripFinalNewline: false,
+    });
+    // We read the streams and watch 'exit' ourselves; execa's promise may settle late or fail
+    // once we destroy the pipes, and that is fine.
+    subprocess.catch(() => undefined);
+    child = subprocess;
+  } catch (error) {
+    return outcome({ spawnError: error instanceof Error ? error.message : String(error) });
+  }
+
+  return new Promise<ProcessOutcome>((resolve) => {
+    let timedOut = false;
+    let cancelled = false;
+    let outputLimited = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+    let exit: { code: number | null; signal: string | null } | undefined;
+    let spawnError: string | undefined;
+    let openStreams = 2;
+    let settled = false;
+    const pid = child.pid;
+
+    const terminate = () => {
+      if (pid === undefined || killTimer) return;
+      killGroup(pid, 'SIGTERM');
+      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+    };
+
+    const timeout = setTimeout(() => {
+      timedOut = true;
+      terminate();
+    }, options.timeoutMs);
+
+    const onAbort = () => {
+      cancelled = true;
+      terminate();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = () => {
+      if (settled || (!exit && spawnError === undefined) || openStreams > 0) return;
+      settled = true;
+      clearTimeout(timeout);
+      clearTimeout(killTimer);
+      clearTimeout(drainTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      resolve(
+        outcome({
+          exitCode: exit?.code ?? null,
+          signal: exit?.signal ?? null,
+          timedOut,
+          cancelled: cancelled && !timedOut,
+          outputLimited,
+          spawnError,
+        }),
+      );
+    };
+
+    const onData = (buffer: TailBuffer) => (chunk: Buffer) => {
+      buffer.push(chunk);
+      if (!outputLimited && stdout.totalBytes + stderr.totalBytes > maxOutput) {
+        outputLimited = true;
+        // No grace: a process flooding its output has nothing useful left to say.
+        if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      }
+    };
+    const onStreamEnd = () => {
+      openStreams--;
+      finish();
+    };
+    for (const [stream, buffer] of [
+      [child.stdout, stdout],
+      [child.stderr, stderr],
+    ] as const) {
+      if (!stream) {
+        openStreams--;
+        continue;
+      }
+      stream.on('data', onData(buffer));
+      stream.once('close', onStreamEnd);
+      stream.on('error', () => undefined);
+    }
+
+    child.once('error', (error) => {
+      if (pid === undefined) {
+        spawnError = error.message;
+        openStreams = 0;
+        finish();
+      }
+    });
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      // Leftover background processes of the evaluator die with it.
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
+      drainTimer = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        openStreams = 0;
+        finish();
+      }, PIPE_DRAIN_MS);
+      finish();
+    });
+  });
+}

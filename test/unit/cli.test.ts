@@ -1,0 +1,124 @@
+// The CLI as a user runs it: a real process, the real Python example, real evaluators.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, describe, it } from 'node:test';
+
+const repo = join(__dirname, '..', '..');
+const cli = join(repo, 'src', 'cli', 'main.ts');
+// The workspaces live outside the repo, so point --import at tsx's loader by path.
+const tsxLoader = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const dirs: string[] = [];
+after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function workspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'genesis-cli-'));
+  dirs.push(dir);
+  cpSync(join(repo, 'evaluators', 'python', 'example'), dir, { recursive: true });
+  return dir;
+}
+
+function genesis(cwd: string, args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', tsxLoader, cli, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+interface Summary {
+  runId: string;
+  status: string;
+  baselineScore: number | null;
+  bestScore: number | null;
+  evaluations: number;
+  bestDiff: string;
+  tokens: number;
+  failed: number;
+}
+
+describe('genesis CLI', () => {
+  it('evolves the Python example, improves the baseline, and is reproducible for a seed', () => {
+    const ws = workspace();
+    const args = ['evolve', 'approx.py', '--function', 'approx_exp', '--evaluator', 'python3 evaluate.py', '--budget', '10', '--seed', '3', '--json'];
+    const first = genesis(ws, args);
+    assert.equal(first.code, 0, first.stderr);
+    const a = JSON.parse(first.stdout) as Summary;
+    assert.equal(a.status, 'completed');
+    assert.equal(a.evaluations, 10);
+    assert.ok(a.baselineScore !== null && a.bestScore !== null && a.bestScore > a.baselineScore, `${a.bestScore} > ${a.baselineScore}`);
+    assert.match(a.bestDiff, /^-    return 1\.0 \+ 0\.9/m);
+    assert.equal(a.tokens, 0);
+    assert.match(first.stderr, /\[10\/10\] node/);
+    const second = JSON.parse(genesis(ws, args).stdout) as Summary;
+    assert.equal(second.bestScore, a.bestScore);
+    assert.equal(second.bestDiff, a.bestDiff);
+    const shown = genesis(ws, ['runs', 'show', a.runId, '--json']);
+    const stored = JSON.parse(shown.stdout) as Summary & { nodes: { status: string }[] };
+    assert.equal(stored.bestScore, a.bestScore);
+    assert.ok(stored.nodes.length >= 10);
+    const listed = genesis(ws, ['runs', 'list']);
+    assert.match(listed.stdout, new RegExp(`${a.runId}\\s+completed`));
+  });
+
+  it('finds the function from --line and says clearly when the line is in no function', () => {
+    const ws = workspace();
+    writeFileSync(join(ws, 'quick.py'), 'import math\n\ndef f(x):\n    return 2.0 * x\n');
+    writeFileSync(join(ws, 'quick_eval.py'), [
+      'import importlib.util, json, os',
+      'spec = importlib.util.spec_from_file_location("c", os.environ["GENESIS_CANDIDATE_FILE"])',
+      'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+      'print(json.dumps({"score": -abs(m.f(1.0) - 3.0)}))',
+    ].join('\n'));
+    const ok = genesis(ws, ['evolve', 'quick.py', '--line', '4', '--evaluator', 'python3 quick_eval.py', '--budget', '4', '--json']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.equal((JSON.parse(ok.stdout) as Summary).evaluations, 4);
+    const outside = genesis(ws, ['evolve', 'quick.py', '--line', '1', '--evaluator', 'true']);
+    assert.equal(outside.code, 2);
+    assert.match(outside.stderr, /line 1 of .*quick\.py is not inside a function/);
+  });
+
+  it('rejects unsupported languages and missing options with usage errors', () => {
+    const ws = workspace();
+    writeFileSync(join(ws, 'notes.txt'), 'hello');
+    const unsupported = genesis(ws, ['evolve', 'notes.txt', '--function', 'f', '--evaluator', 'true']);
+    assert.equal(unsupported.code, 2);
+    assert.match(unsupported.stderr, /unsupported language/);
+    const noEval = genesis(ws, ['evolve', 'approx.py', '--function', 'approx_exp']);
+    assert.equal(noEval.code, 2);
+    assert.match(noEval.stderr, /--evaluator "CMD" is required/);
+    const noFunction = genesis(ws, ['evolve', 'approx.py', '--function', 'nope', '--evaluator', 'true']);
+    assert.equal(noFunction.code, 1);
+    assert.match(noFunction.stderr, /function nope not found/);
+  });
+
+  it('fails a run clearly when the evaluator command does not exist', () => {
+    const ws = workspace();
+    const r = genesis(ws, ['evolve', 'approx.py', '--function', 'approx_exp', '--evaluator', 'no-such-evaluator-xyz', '--budget', '30', '--json']);
+    assert.equal(r.code, 1);
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.status, 'failed');
+    assert.ok(s.evaluations <= 8);
+    assert.match(r.stderr, /not found/);
+  });
+
+  it('keeps going when the evaluator prints garbage or NaN, recording the reasons', () => {
+    const ws = workspace();
+    writeFileSync(join(ws, 'flaky_eval.py'), [
+      'import os, re',
+      'src = open(os.environ["GENESIS_CANDIDATE_FILE"]).read()',
+      'n = int(os.environ["GENESIS_EVALUATION_ID"].rsplit("-", 1)[1])',
+      'if n % 3 == 1: print("garbage, not json")',
+      'elif n % 3 == 2: print(\'{"score": NaN}\')',
+      'else: print(\'{"score": %f}\' % -abs(float(re.findall(r"0\\.9\\d*|1\\.0\\d*", src)[1]) - 1.0))',
+    ].join('\n'));
+    const r = genesis(ws, ['evolve', 'approx.py', '--function', 'approx_exp', '--evaluator', 'python3 flaky_eval.py', '--budget', '9', '--concurrency', '1', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as Summary;
+    assert.equal(s.status, 'completed');
+    assert.equal(s.evaluations, 9);
+    assert.ok(s.failed >= 5, `failed ${s.failed}`);
+    assert.match(r.stderr, /NaN/);
+    assert.match(r.stderr, /no result JSON|not JSON|JSON/);
+  });
+});

@@ -1,0 +1,438 @@
+// Evaluator contract v1 and the local runner, with real processes.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
+import { LocalEvaluator, type LocalEvaluatorOptions } from '../../src/core/evaluate/localEvaluator';
+import { runCommand } from '../../src/core/evaluate/processRunner';
+import { findResultInStdout, parseJsonLenient, parseResultFile, validateResult } from '../../src/core/evaluate/resultContract';
+import { SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
+import type { EvaluationRequest } from '../../src/core/types';
+
+const repoRoot = resolve(__dirname, '../..');
+const fixtures = join(repoRoot, 'test/fixtures/evaluators');
+const exampleDir = join(repoRoot, 'evaluators/python/example');
+const templateFile = join(repoRoot, 'evaluators/python/template/evaluate.py');
+const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined));
+const never = new AbortController().signal;
+const tempRoots: string[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `genesis-test-${prefix}-`));
+  tempRoots.push(dir);
+  return dir;
+}
+
+/** Process ids whose command line contains `marker` (our own unique sleep durations). */
+function processesWith(marker: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.includes(marker) && !line.includes('ps -eo'))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+/** A tiny workspace: target.py plus ignored and nested files. */
+function makeWorkspace(): string {
+  const ws = tempDir('ws');
+  writeFileSync(join(ws, 'target.py'), 'def f(x):\n    return x\n');
+  writeFileSync(join(ws, '.gitignore'), 'build/\n*.log\n!keep.log\n');
+  mkdirSync(join(ws, 'build'));
+  writeFileSync(join(ws, 'build/out.bin'), 'ignored');
+  writeFileSync(join(ws, 'debug.log'), 'ignored');
+  writeFileSync(join(ws, 'keep.log'), 'kept by negation');
+  mkdirSync(join(ws, 'pkg'));
+  writeFileSync(join(ws, 'pkg/.gitignore'), 'secret.txt\n');
+  writeFileSync(join(ws, 'pkg/secret.txt'), 'ignored by nested .gitignore');
+  writeFileSync(join(ws, 'pkg/util.py'), 'X = 1\n');
+  mkdirSync(join(ws, '.git'));
+  writeFileSync(join(ws, '.git/HEAD'), 'ref: refs/heads/main\n');
+  mkdirSync(join(ws, '.genesis/runs'), { recursive: true });
+  writeFileSync(join(ws, '.genesis/runs/log.jsonl'), '{}\n');
+  return ws;
+}
+
+function request(overrides: Partial<EvaluationRequest> = {}): EvaluationRequest {
+  return {
+    candidateFileText: 'def f(x):\n    return x + 1\n',
+    relativePath: 'target.py',
+    functionName: 'f',
+    language: 'python',
+    evaluationId: '7',
+    ...overrides,
+  };
+}
+
+let bwrapProblem: string | undefined;
+const evaluators: LocalEvaluator[] = [];
+
+function evaluator(options: Partial<LocalEvaluatorOptions> & { command: string }): LocalEvaluator {
+  const created = new LocalEvaluator({ workspaceRoot: makeWorkspace(), sandbox: 'none', timeoutSec: 20, ...options });
+  evaluators.push(created);
+  return created;
+}
+
+before(async () => {
+  const probe = await detectBubblewrap();
+  bwrapProblem = probe.usable ? undefined : probe.problem ?? 'bubblewrap not usable';
+});
+
+after(async () => {
+  await Promise.all(evaluators.map((e) => e.dispose()));
+  for (const dir of tempRoots) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('result contract', () => {
+  it('accepts the NaN / Infinity tokens Python writes, outside strings only', () => {
+    const value = parseJsonLenient('{"score": NaN, "a": Infinity, "b": -Infinity, "s": "NaN and \\"Infinity\\""}') as Record<string, unknown>;
+    assert.ok(Number.isNaN(value.score));
+    assert.equal(value.a, Infinity);
+    assert.equal(value.b, -Infinity);
+    assert.equal(value.s, 'NaN and "Infinity"');
+  });
+
+  it('takes the last stdout line that is a JSON object', () => {
+    const found = findResultInStdout('{"score": 1}\nprogress 50%\n{"score": 2, "correct": true}\n[1, 2]\ndone\n\n');
+    assert.deepEqual(found, { value: { score: 2, correct: true } });
+  });
+
+  it('says when there is no result or it is garbage', () => {
+    assert.deepEqual(findResultInStdout('hello\nworld\n'), { error: 'evaluator printed no result JSON (last line: world)' });
+    assert.deepEqual(findResultInStdout(''), { error: 'evaluator printed no result JSON (last line: <empty output>)' });
+    const garbage = findResultInStdout('{"score": 1,,}\n');
+    assert.ok('error' in garbage && garbage.error.startsWith('evaluator printed invalid result JSON'), JSON.stringify(garbage));
+    const file = parseResultFile('{"score": ');
+    assert.ok('error' in file && file.error.startsWith('result file is not valid JSON'), JSON.stringify(file));
+    assert.deepEqual(parseResultFile('[1]'), { error: 'result file does not hold a JSON object (got [1])' });
+  });
+
+  it('validates score and correct', () => {
+    const ok = validateResult({ score: 1.5, metrics: { ms: 2, flag: true, name: 'x' }, feedback: 'fine' });
+    assert.equal(ok.status, 'ok');
+    assert.equal(ok.score, 1.5);
+    assert.equal(ok.correct, true);
+    assert.deepEqual(ok.metrics, { ms: 2, flag: 1 });
+    assert.match(ok.feedback, /^fine\n\(non-numeric metrics ignored: name\)$/);
+
+    const cases: [Record<string, unknown>, string][] = [
+      [{ score: NaN }, 'score is NaN'],
+      [{ score: Infinity }, 'score is Infinity'],
+      [{ score: -Infinity }, 'score is -Infinity'],
+      [{}, 'result has no score'],
+      [{ score: null }, 'result has no score'],
+      [{ score: '1.2' }, 'score is not a number (got "1.2")'],
+      [{ score: 1, correct: 'yes' }, '"correct" must be true or false (got "yes")'],
+      [{ score: 3, correct: false, feedback: '\n2 tests failed\nmore' }, 'evaluator reported correct: false — 2 tests failed'],
+    ];
+    for (const [value, reason] of cases) {
+      const verdict = validateResult(value);
+      assert.equal(verdict.status, 'incorrect', reason);
+      assert.equal(verdict.score, null);
+      assert.equal(verdict.correct, false);
+      assert.equal(verdict.reason, reason);
+    }
+    assert.equal(validateResult({ score: 3, correct: false }).metrics.reported_score, 3);
+  });
+});
+
+describe('process runner', () => {
+  it('kills the whole process group on timeout and settles fast', async () => {
+    const marker = '1000.271';
+    const outcome = await runCommand({ command: `sleep ${marker} & sleep ${marker}`, cwd: tmpdir(), env, timeoutMs: 1000 });
+    assert.equal(outcome.timedOut, true);
+    assert.ok(outcome.durationMs < 3000, `settled after ${outcome.durationMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(processesWith(`sleep ${marker}`), []);
+  });
+
+  it('settles when a process that left the group still holds the pipes', async () => {
+    const marker = '1000.313';
+    const started = Date.now();
+    const outcome = await runCommand({ command: `setsid sleep ${marker} & echo started`, cwd: tmpdir(), env, timeoutMs: 10_000 });
+    try {
+      assert.equal(outcome.exitCode, 0);
+      assert.equal(outcome.stdoutTail, 'started\n');
+      assert.ok(Date.now() - started < 2000, `settled after ${Date.now() - started} ms`);
+    } finally {
+      for (const pid of processesWith(`sleep ${marker}`)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('stops a flood of output at the cap and keeps only tails in memory', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    const outcome = await runCommand({ command: `python3 ${join(fixtures, 'flood.py')}`, cwd: tmpdir(), env, timeoutMs: 20_000, tailBytes: 4096 });
+    assert.equal(outcome.outputLimited, true);
+    assert.ok(outcome.stdoutBytes < 100_000_000, `read ${outcome.stdoutBytes} bytes`);
+    assert.ok(outcome.stdoutTail.length <= 4096);
+    const grownMb = (process.memoryUsage().rss - rssBefore) / 1048576;
+    assert.ok(grownMb < 64, `rss grew by ${grownMb.toFixed(1)} MiB`);
+  });
+
+  it('stops an allocation loop at the memory limit', async () => {
+    const outcome = await runCommand({ command: `python3 ${join(fixtures, 'memory_hog.py')}`, cwd: tmpdir(), env, timeoutMs: 20_000, memoryMb: 300 });
+    assert.notEqual(outcome.exitCode, 0);
+    assert.equal(outcome.timedOut, false);
+    assert.match(outcome.stderrTail, /MemoryError/);
+  });
+
+  it('cancels through the AbortSignal', async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const outcome = await runCommand({ command: 'sleep 1000.357', cwd: tmpdir(), env, timeoutMs: 30_000, signal: controller.signal });
+    assert.equal(outcome.cancelled, true);
+    assert.ok(outcome.durationMs < 2000, `settled after ${outcome.durationMs} ms`);
+    assert.deepEqual(processesWith('sleep 1000.357'), []);
+  });
+});
+
+describe('sandbox copy', () => {
+  it('respects .gitignore files, skips .git and .genesis, links ignored node_modules', async () => {
+    const ws = makeWorkspace();
+    mkdirSync(join(ws, 'node_modules/dep'), { recursive: true });
+    writeFileSync(join(ws, 'node_modules/dep/index.js'), 'module.exports = 1;');
+    writeFileSync(join(ws, '.gitignore'), 'build/\n*.log\n!keep.log\nnode_modules/\n');
+    const { copy, stats } = await SandboxCopy.create({ workspaceRoot: ws });
+    try {
+      const base = copy.baseDir;
+      for (const kept of ['target.py', 'keep.log', 'pkg/util.py', '.gitignore', 'pkg/.gitignore']) assert.ok(existsSync(join(base, kept)), kept);
+      for (const dropped of ['build', 'debug.log', 'pkg/secret.txt', '.git', '.genesis']) assert.ok(!existsSync(join(base, dropped)), dropped);
+      assert.ok(lstatSync(join(base, 'node_modules')).isSymbolicLink());
+      assert.equal(readlinkSync(join(base, 'node_modules')), join(ws, 'node_modules'));
+      assert.deepEqual(stats.linkedDirs, ['node_modules']);
+      assert.equal(stats.files, 5);
+    } finally {
+      await copy.dispose();
+    }
+    assert.ok(!existsSync(copy.root));
+  });
+
+  it('writes the candidate into a fresh copy and never touches the workspace', async () => {
+    const ws = makeWorkspace();
+    const original = readFileSync(join(ws, 'target.py'), 'utf8');
+    symlinkSync(join(ws, 'target.py'), join(ws, 'alias.py'));
+    const { copy } = await SandboxCopy.create({ workspaceRoot: ws });
+    try {
+      const first = await copy.createEvaluationDir('n/1', 'target.py', 'CANDIDATE = 1\n');
+      const second = await copy.createEvaluationDir('n/1', 'alias.py', 'CANDIDATE = 2\n');
+      assert.notEqual(first.workDir, second.workDir);
+      assert.equal(readFileSync(first.candidateFile, 'utf8'), 'CANDIDATE = 1\n');
+      assert.equal(readFileSync(join(second.workDir, 'target.py'), 'utf8'), original);
+      // alias.py was a link to the user's file: the candidate replaces the link, not the file.
+      assert.equal(readFileSync(second.candidateFile, 'utf8'), 'CANDIDATE = 2\n');
+      assert.equal(readFileSync(join(ws, 'target.py'), 'utf8'), original);
+      assert.equal(readFileSync(join(copy.baseDir, 'target.py'), 'utf8'), original);
+      await assert.rejects(copy.createEvaluationDir('x', '../escape.py', ''), /escapes the workspace/);
+      await copy.removeEvaluationDir(first);
+      assert.ok(!existsSync(first.dir));
+    } finally {
+      await copy.dispose();
+    }
+  });
+
+  it('refuses a workspace larger than the copy limit', async () => {
+    const ws = makeWorkspace();
+    writeFileSync(join(ws, 'big.dat'), Buffer.alloc(200_000));
+    await assert.rejects(SandboxCopy.create({ workspaceRoot: ws, maxCopyBytes: 100_000 }), /exceeds 0.1 MiB; add large files to .gitignore/);
+  });
+});
+
+describe('local evaluator', () => {
+  it('passes the contract environment and reads the result from stdout', async () => {
+    const ev = evaluator({ command: `python3 ${join(fixtures, 'report_env.py')} stdout` });
+    const result = await ev.evaluate(request(), never);
+    assert.equal(result.status, 'ok', result.reason);
+    assert.equal(result.score, 1);
+    assert.equal(result.correct, true);
+    assert.deepEqual(result.metrics, { ms: 4.1 });
+    assert.equal(result.sandboxed, false);
+    assert.equal(ev.sandboxMode, 'none');
+    const seen = JSON.parse(result.feedback) as Record<string, string>;
+    assert.equal(seen.GENESIS_FUNCTION, 'f');
+    assert.equal(seen.GENESIS_LANGUAGE, 'python');
+    assert.equal(seen.GENESIS_EVALUATION_ID, '7');
+    assert.equal(seen.candidate_text, request().candidateFileText);
+    assert.equal(seen.GENESIS_CANDIDATE_FILE, join(seen.GENESIS_WORKDIR, 'target.py'));
+    assert.equal(seen.cwd, seen.GENESIS_WORKDIR);
+    assert.match(result.stdoutTail, /some noise before the result/);
+    // The work dir is removed after the evaluation.
+    assert.ok(!existsSync(seen.GENESIS_WORKDIR));
+  });
+
+  it('prefers the result file over stdout', async () => {
+    const result = await evaluator({ command: `python3 ${join(fixtures, 'report_env.py')} both` }).evaluate(request(), never);
+    assert.equal(result.status, 'ok', result.reason);
+    assert.equal(result.score, 2);
+    assert.deepEqual(result.metrics, { ms: 1.5 });
+  });
+
+  it('marks NaN scores and correct:false incorrect, with reasons and stderr in feedback', async () => {
+    const nan = await evaluator({ command: `python3 -c 'import json; print(json.dumps({"score": float("nan")}))'` }).evaluate(request(), never);
+    assert.equal(nan.status, 'incorrect');
+    assert.equal(nan.reason, 'score is NaN');
+    assert.equal(nan.score, null);
+
+    const wrong = await evaluator({ command: `echo oops >&2; echo '{"score": 5, "correct": false, "feedback": "test_x failed"}'` }).evaluate(request(), never);
+    assert.equal(wrong.status, 'incorrect');
+    assert.equal(wrong.reason, 'evaluator reported correct: false — test_x failed');
+    assert.match(wrong.feedback, /test_x failed[\s\S]*--- stderr \(last lines\) ---\noops/);
+  });
+
+  it('reports garbage output, crashes and a missing command clearly', async () => {
+    const garbage = await evaluator({ command: 'echo "all good, score=3"' }).evaluate(request(), never);
+    assert.equal(garbage.status, 'error');
+    assert.equal(garbage.reason, 'evaluator printed no result JSON (last line: all good, score=3)');
+
+    const crash = await evaluator({ command: `python3 -c 'raise ValueError("boom")'` }).evaluate(request(), never);
+    assert.equal(crash.status, 'error');
+    assert.equal(crash.reason, 'evaluator exited with code 1: ValueError: boom');
+    assert.match(crash.feedback, /Traceback/);
+
+    const missing = await evaluator({ command: 'genesis-no-such-evaluator --flag' }).evaluate(request(), never);
+    assert.equal(missing.status, 'error');
+    assert.equal(missing.reason, 'evaluator command not found: genesis-no-such-evaluator');
+  });
+
+  it('times out, caps output, limits memory and cancels', async () => {
+    const hang = await evaluator({ command: 'sleep 1000.419 & sleep 1000.419', timeoutSec: 1 }).evaluate(request(), never);
+    assert.equal(hang.status, 'timeout');
+    assert.equal(hang.reason, 'evaluator timed out after 1 s');
+    assert.ok(hang.durationMs < 3000);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(processesWith('sleep 1000.419'), []);
+
+    const flood = await evaluator({ command: `python3 ${join(fixtures, 'flood.py')}` }).evaluate(request(), never);
+    assert.equal(flood.status, 'error');
+    assert.equal(flood.reason, 'output limit exceeded (8 MiB)');
+
+    const hog = await evaluator({ command: `python3 ${join(fixtures, 'memory_hog.py')}`, memoryMb: 300 }).evaluate(request(), never);
+    assert.equal(hog.status, 'error');
+    assert.equal(hog.reason, 'memory limit exceeded? (limit 300 MiB) evaluator exited with code 1: MemoryError');
+
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const cancelled = await evaluator({ command: 'sleep 1000.421' }).evaluate(request(), controller.signal);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.ok(cancelled.durationMs < 2000);
+  });
+
+  it('keeps the work dir of a failed evaluation only when asked', async () => {
+    const ev = evaluator({ command: 'echo "$GENESIS_WORKDIR"; exit 3', keepFailedWorkDirs: true });
+    const result = await ev.evaluate(request(), never);
+    assert.equal(result.status, 'error');
+    const workDir = result.stdoutTail.trim();
+    assert.ok(existsSync(join(workDir, 'target.py')), workDir);
+    await ev.dispose();
+    assert.ok(!existsSync(workDir));
+    const after = await ev.evaluate(request(), never);
+    assert.equal(after.status, 'error');
+    assert.match(after.reason ?? '', /disposed/);
+  });
+});
+
+describe('local evaluator under bubblewrap', () => {
+  const skip = () => (bwrapProblem ? `bubblewrap unavailable: ${bwrapProblem}` : false);
+
+  it('refuses writes outside the work dir (read-only file system)', async (t) => {
+    if (skip()) return t.skip(String(skip()));
+    const ev = evaluator({ command: 'echo ok > inside.txt && echo \'{"score": 1}\'', sandbox: 'bwrap' });
+    // One victim in the user's workspace, one outside /tmp (which is a fresh tmpfs in the sandbox).
+    const workspace = makeWorkspace();
+    const workspaceFile = join(workspace, 'target.py');
+    const outsideDir = join(repoRoot, 'test/.tmp');
+    mkdirSync(outsideDir, { recursive: true });
+    const outsideFile = join(mkdtempSync(join(outsideDir, 'victim-')), 'victim.txt');
+    tempRoots.push(join(outsideFile, '..'));
+    writeFileSync(outsideFile, 'original');
+    const workspaceText = readFileSync(workspaceFile, 'utf8');
+    const attacker = evaluator({
+      command: `echo hacked >> ${workspaceFile}; echo hacked >> ${outsideFile}; echo '{"score": 1}'`,
+      workspaceRoot: workspace,
+      sandbox: 'bwrap',
+    });
+    const result = await attacker.evaluate(request(), never);
+    assert.equal(result.sandboxed, true);
+    assert.equal(attacker.sandboxMode, 'bwrap');
+    assert.equal(result.stderrTail.match(/Read-only file system/g)?.length, 2, result.stderrTail);
+    assert.equal(readFileSync(outsideFile, 'utf8'), 'original');
+    assert.equal(readFileSync(workspaceFile, 'utf8'), workspaceText);
+    // Writing inside the work dir works.
+    const inside = await ev.evaluate(request(), never);
+    assert.equal(inside.status, 'ok', inside.reason);
+  });
+
+  it('has no network unless allowed', async (t) => {
+    if (skip()) return t.skip(String(skip()));
+    const server: Server = createServer((socket) => socket.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const command = `python3 ${join(fixtures, 'connect.py')} ${port}`;
+      const blocked = await evaluator({ command, sandbox: 'bwrap' }).evaluate(request(), never);
+      assert.equal(blocked.status, 'error');
+      assert.match(blocked.reason ?? '', /ConnectionRefusedError|Network is unreachable/);
+      const allowed = await evaluator({ command, sandbox: 'bwrap', allowNetwork: true }).evaluate(request(), never);
+      assert.equal(allowed.status, 'ok', allowed.reason);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('python example and template', () => {
+  const exampleText = readFileSync(join(exampleDir, 'approx.py'), 'utf8');
+  const exampleRequest = (text: string): EvaluationRequest =>
+    request({ candidateFileText: text, relativePath: 'approx.py', functionName: 'approx_exp' });
+  const exampleEvaluator = () => {
+    const created = new LocalEvaluator({ workspaceRoot: exampleDir, command: 'python3 evaluate.py', timeoutSec: 30 });
+    evaluators.push(created);
+    return created;
+  };
+
+  it('scores the baseline deterministically', async () => {
+    const ev = exampleEvaluator();
+    const first = await ev.evaluate(exampleRequest(exampleText), never);
+    assert.equal(first.status, 'ok', first.reason);
+    assert.equal(first.sandboxed, !bwrapProblem);
+    assert.equal(first.score, -(Math.E - 2.4));
+    assert.ok(Math.abs((first.score ?? 0) + 0.3182818) < 1e-6);
+    assert.equal(first.metrics.tests_passed, 3);
+    assert.ok(first.metrics.us_per_call > 0);
+    assert.match(first.feedback, /max abs error 0\.318282 at x=\+1\.000/);
+    const better = await ev.evaluate(exampleRequest(exampleText.replace('0.9 * x', '1.0 * x')), never);
+    assert.equal(better.status, 'ok', better.reason);
+    assert.ok((better.score ?? -Infinity) > (first.score ?? 0));
+    const again = await ev.evaluate(exampleRequest(exampleText), never);
+    assert.equal(again.score, first.score);
+  });
+
+  it('gives a clear reason for a candidate with a syntax error or failing tests', async () => {
+    const ev = exampleEvaluator();
+    const broken = await ev.evaluate(exampleRequest(exampleText.replace('0.9 * x', '0.9 * * x')), never);
+    assert.equal(broken.status, 'incorrect');
+    assert.match(broken.reason ?? '', /^evaluator reported correct: false — candidate does not import: .*SyntaxError: invalid syntax/);
+    const far = await ev.evaluate(exampleRequest(exampleText.replace('return 1.0 +', 'return 3.0 +')), never);
+    assert.equal(far.status, 'incorrect');
+    assert.match(far.feedback, /FAILED test_close_to_exp_on_interval: AssertionError: max abs error/);
+  });
+
+  it('the template evaluates a workspace that copies it', async () => {
+    const ws = tempDir('template');
+    execFileSync('cp', ['-a', `${join(fixtures, 'template-workspace')}/.`, ws]);
+    writeFileSync(join(ws, 'evaluate.py'), readFileSync(templateFile));
+    const ev = new LocalEvaluator({ workspaceRoot: ws, command: 'python3 evaluate.py', timeoutSec: 30 });
+    evaluators.push(ev);
+    const text = readFileSync(join(ws, 'stats.py'), 'utf8');
+    const req = request({ relativePath: 'stats.py', functionName: 'total' });
+    const ok = await ev.evaluate({ ...req, candidateFileText: text }, never);
+    assert.equal(ok.status, 'ok', ok.reason);
+    assert.ok((ok.score ?? 0) < 0 && ok.metrics.median_ms > 0);
+    assert.equal(ok.metrics.tests_passed, 2);
+    const wrong = await ev.evaluate({ ...req, candidateFileText: text.replace('s += x', 's += x + 1') }, never);
+    assert.equal(wrong.status, 'incorrect');
+    assert.match(wrong.reason ?? '', /tests: 1 passed, 1 failed/);
+  });
+});
