@@ -27,6 +27,12 @@ export interface SyntaxIssue {
 
 export type MutationKind = 'literal-tune' | 'search-replace' | 'full-rewrite';
 
+/**
+ * What a model is asked for: SEARCH/REPLACE edits, a whole new function, a cross of two
+ * parents, or a fix of a candidate that failed to compile or failed its tests.
+ */
+export type MutationMode = 'diff' | 'rewrite' | 'crossover' | 'repair';
+
 /** What the engine hands a mutation source for one child. */
 export interface MutationRequest {
   language: LanguageId;
@@ -42,6 +48,16 @@ export interface MutationRequest {
   inspirations: { code: string; score: number }[];
   /** Seed for deterministic sources: derived from run seed and node id. */
   seed: number;
+  /** What to ask for (default 'diff'); sources without modes (offline) ignore it. */
+  mode?: MutationMode;
+  /** Crossover: the other parent to combine with `parentCode`. */
+  secondParent?: { code: string; score: number | null };
+  /** Repair: why the candidate failed (compile error, failing tests, stderr tail). */
+  failure?: string;
+  /** Repair: the failed candidate to revise (SEARCH blocks match against it); `parentCode` is its parent. */
+  failedCode?: string;
+  /** Notes earlier attempts in this lineage left for the next prompt (e.g. a SEARCH block that did not match). */
+  lineageNotes?: string[];
 }
 
 /** A mutation source's answer: the new function code, or a reason it has none. */
@@ -61,6 +77,10 @@ export interface MutationProposal {
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
+  /** The mode the model was asked for (model sources only). */
+  mode?: MutationMode;
+  /** A note for the next prompt in this lineage (e.g. which SEARCH block did not match). */
+  lineageNote?: string;
 }
 
 export interface MutationSource {
@@ -124,6 +144,14 @@ export interface CandidateNode {
   evaluation?: EvaluationResult;
   /** Why it failed or was skipped. */
   reason?: string;
+  /** Why the search strategy made this node (parent choice, island, PUCT value, ...). */
+  why?: string;
+  /** Second parent of a crossover child. */
+  secondParentId?: string;
+  /** Island of the islands strategy. */
+  island?: number;
+  /** Set on nodes the PRM filtered out: they can still be evaluated on demand. */
+  skippedByPrm?: boolean;
   tokensIn: number;
   tokensOut: number;
   costUsd: number;

@@ -7,7 +7,8 @@ import { EvolutionRun, type RunDeps } from '../../src/core/engine/run';
 import { OfflineMutationSource, findNumericLiterals } from '../../src/core/mutate/offline';
 import { HeuristicPrm } from '../../src/core/prm/heuristicPrm';
 import { RunStore, replayEvents } from '../../src/core/store/runStore';
-import type { EvaluationRequest, EvaluationResult, Evaluator, MutationProposal, MutationSource, RunConfig } from '../../src/core/types';
+import type { CandidateNode, EvaluationRequest, EvaluationResult, Evaluator, MutationProposal, MutationSource, RunConfig } from '../../src/core/types';
+import type { SearchView } from '../../src/core/search/strategy';
 
 const ROOT = 'def f(x):\n    return 1.0 * x + 0.5';
 const FILE = `import math\n\n${ROOT}\n`;
@@ -205,5 +206,53 @@ describe('EvolutionRun: broken model', () => {
     assert.equal(summary.status, 'failed');
     assert.ok(calls <= 10, `calls ${calls}`);
     assert.match(messages.join(' '), /the model failed 8 times in a row; last: bad API key \(401\)/);
+  });
+});
+
+describe('EvolutionRun: controls', () => {
+  it('pauses after the current round, resumes, and honours a raised budget', async () => {
+    const evaluator = new LiteralTargetEvaluator(20);
+    const run = new EvolutionRun(config({ budget: 6, concurrency: 2 }), { runId: 'c1', rootCode: ROOT }, deps(evaluator));
+    const statuses: string[] = [];
+    run.onEvent((e) => { if (e.type === 'run-status') statuses.push(e.status); });
+    run.start();
+    await new Promise((r) => setTimeout(r, 30));
+    run.pause();
+    await new Promise((r) => setTimeout(r, 150));
+    const during = evaluator.calls;
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(evaluator.calls, during, 'no evaluations while paused');
+    assert.equal(run.summary().status, 'paused');
+    run.setBudget(10);
+    run.resume();
+    const summary = await run.done;
+    assert.equal(summary.evaluations, 10);
+    assert.equal(summary.budget, 10);
+    assert.deepEqual(statuses, ['paused', 'running', 'completed']);
+  });
+
+  it('keeps PRM-filtered children as skipped nodes that can be evaluated on demand', async () => {
+    const picky = {
+      name: 'picky',
+      planRound: (view: SearchView) => view.evaluationsLeft > 0 ? [{ parentId: '0', why: 'a' }, { parentId: '0', why: 'b' }, { parentId: '0', why: 'c' }] : [],
+      selectForEvaluation: (c: readonly CandidateNode[]) => c.slice(0, 1),
+      observe: () => undefined,
+      snapshot: () => ({}),
+    };
+    const evaluator = new LiteralTargetEvaluator(60);
+    const run = new EvolutionRun(config({ budget: 4, concurrency: 1 }), { runId: 'c2', rootCode: ROOT }, deps(evaluator, undefined, { strategy: picky }));
+    run.start();
+    let skipped: CandidateNode | undefined;
+    while (!skipped) {
+      await new Promise((r) => setTimeout(r, 5));
+      skipped = run.nodes().find((n) => n.skippedByPrm && n.status === 'skipped');
+    }
+    assert.match(skipped.reason ?? '', /not evaluated: PRM score/);
+    const evaluated = await run.evaluateNow(skipped.id);
+    assert.ok(['done', 'failed'].includes(evaluated.status));
+    assert.match(evaluated.why ?? '', /evaluated on demand/);
+    const summary = await run.done;
+    assert.ok(summary.evaluations >= 4);
+    await assert.rejects(run.evaluateNow(skipped.id), /not active/);
   });
 });

@@ -1,18 +1,34 @@
 // The first, simple process reward model: a prior that prefers small, syntactically clean
 // edits. It orders and filters candidates; it never decides fitness (the evaluator does).
 import { diffSize } from '../mutate/functionDiff';
+import type { LanguageId, MutationKind } from '../types';
 
 export interface PrmInput {
+  language: LanguageId;
   parentCode: string;
   childCode: string;
-  /** Syntax issues the child adds over its parent's file. */
+  /** Syntax issues the child adds over the original file. */
   newSyntaxIssues: number;
+  mutationKind: MutationKind;
+  model: string;
+  /** 0-based rank of the parent among evaluated candidates (-1: not ranked). */
+  parentRank: number;
+  parentDepth: number;
+}
+
+export interface PrmOutcome {
+  /** The child's score beat its parent's. */
+  improved: boolean;
+  /** child score − parent score; null when the child failed. */
+  delta: number | null;
 }
 
 export interface PrmScorer {
   readonly name: string;
-  /** Estimated probability (0..1) that the child is worth evaluating. */
+  /** Estimated probability (0..1) that the child beats its parent. */
   score(input: PrmInput): number;
+  /** Learns from an evaluated child (online). Optional: heuristic scorers do not learn. */
+  learn?(input: PrmInput, outcome: PrmOutcome): void;
 }
 
 export class HeuristicPrm implements PrmScorer {
