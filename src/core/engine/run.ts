@@ -91,6 +91,8 @@ export class EvolutionRun {
     this.random = seededRandom(deriveSeed(config.seed, 'search'));
     this.startedAt = this.now();
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    // The view's getters read live run state; object-literal getters cannot use arrow functions.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const run = this;
     this.view = {
       get nodes() {
