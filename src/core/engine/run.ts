@@ -342,7 +342,7 @@ export class EvolutionRun {
       parentRank: this.rankedNodes.indexOf(parent),
       parentDepth: parent.depth,
     };
-    node.prmScore = this.deps.prm.score(prmInput);
+    node.prmScore = await this.scorePrm(prmInput);
     if (newIssues > 0) {
       const first = issues[0];
       return this.settle(node, 'failed', `syntax error at line ${first.line + 1}: ${first.message}`);
@@ -401,6 +401,17 @@ export class EvolutionRun {
       }
     }
     this.learnFrom(node);
+  }
+
+  /** A PRM failure must not lose the candidate: fall back to a neutral score and say why. */
+  private async scorePrm(input: PrmInput): Promise<number> {
+    try {
+      const score = await this.deps.prm.score(input);
+      return Number.isFinite(score) ? score : 0.5;
+    } catch (error) {
+      this.log('warn', `PRM ${this.deps.prm.name} failed, using 0.5: ${errorMessage(error)}`);
+      return 0.5;
+    }
   }
 
   /** Teaches the PRM what this child's evaluation showed. */

@@ -25,8 +25,9 @@ export interface PrmOutcome {
 
 export interface PrmScorer {
   readonly name: string;
-  /** Estimated probability (0..1) that the child beats its parent. */
-  score(input: PrmInput): number;
+  /** Estimated probability (0..1) that the child beats its parent. Async scorers (LLM judge,
+   *  remote reward model) return a promise; the engine awaits it. */
+  score(input: PrmInput): number | Promise<number>;
   /** Learns from an evaluated child (online). Optional: heuristic scorers do not learn. */
   learn?(input: PrmInput, outcome: PrmOutcome): void;
 }
