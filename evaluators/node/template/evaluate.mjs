@@ -1,0 +1,197 @@
+#!/usr/bin/env node
+// Genesis evaluator template for JavaScript / TypeScript (contract v1). Copy it into your
+// workspace root and edit the marked parts: CANDIDATE_FALLBACK, FUNCTION_FALLBACK, the tests,
+// makeArgs() and scoreFrom().
+//
+// Genesis runs it once per candidate with the command `node evaluate.mjs`, in the root of a
+// sandbox copy of your workspace, with:
+//   GENESIS_CANDIDATE_FILE  absolute path of the source file with the function replaced
+//   GENESIS_FUNCTION        the function's name
+//   GENESIS_WORKDIR         root of the workspace copy (also the current directory)
+//   GENESIS_RESULT          where to write the result JSON
+// What it does:
+//   1. imports the candidate (a .ts/.mts/.cts file is stripped of its types with the workspace's
+//      esbuild: `npm i -D esbuild`; Node 20 cannot run TypeScript by itself),
+//   2. runs your tests: the exported test* functions of MODULE_TEST_FILES (default: checks.mjs),
+//      called in-process with the candidate module, and/or NODE_TEST_FILES (default: test/*.test.js)
+//      with `node --test` (those import the candidate by its own path, which in the sandbox copy
+//      holds the candidate; when run by hand they test your own file),
+//   3. times the function: warm-up calls, then the median of REPEATS timed batches,
+//   4. writes {"score", "correct", "metrics", "feedback"} to GENESIS_RESULT and prints it last.
+// Run it by hand too: without the variables it evaluates CANDIDATE_FALLBACK.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const WORKDIR = process.env.GENESIS_WORKDIR || process.cwd();
+// ---- EDIT 1: your source file (used when run by hand), the function and the tests ---------------
+const CANDIDATE_FALLBACK = join(WORKDIR, 'src', 'myModule.js');
+const FUNCTION_FALLBACK = 'myFunction';
+/** Files whose exported test* functions take the candidate module: `export function testX(mod)`. */
+const MODULE_TEST_FILES = [join(WORKDIR, 'checks.mjs')].filter((f) => existsSync(f));
+/** node:test files (`test('...', () => ...)`), run with `node --test`; empty to skip. */
+const NODE_TEST_FILES = listFiles(join(WORKDIR, 'test'), /\.test\.m?js$/);
+const WARMUP = 3;
+const REPEATS = 9;
+/** Calls per timed sample, so one sample lasts well above the timer's resolution. */
+const CALLS_PER_SAMPLE = 100;
+
+// ---- EDIT 2: the arguments of one timed call (fixed seed: the same every run) ------------------
+function makeArgs() {
+  let seed = 1;
+  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  return [Array.from({ length: 10_000 }, random)];
+}
+
+// ---- EDIT 3: the score (higher is better) ------------------------------------------------------
+/** Default: faster is better. Prefer a deterministic score (an error, a count) when you have one:
+ * timings vary between runs and between machines. */
+function scoreFrom(msPerCall) {
+  return -msPerCall;
+}
+// --------------------------------------------------------------------------------------------------
+
+const CANDIDATE_FILE = process.env.GENESIS_CANDIDATE_FILE || CANDIDATE_FALLBACK;
+const FUNCTION = process.env.GENESIS_FUNCTION || FUNCTION_FALLBACK;
+const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
+
+function listFiles(dir, pattern) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => pattern.test(n)).sort().map((n) => join(dir, n));
+}
+
+function oneLine(error) {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return text.replace(/\s+/g, ' ').trim().slice(0, 300);
+}
+
+/** Imports the candidate; TypeScript goes through esbuild's transform (types stripped only). */
+async function importCandidate(file) {
+  if (!TYPESCRIPT.has(extname(file))) return import(pathToFileURL(file).href);
+  let esbuild;
+  try {
+    esbuild = createRequire(join(WORKDIR, 'package.json'))('esbuild');
+  } catch {
+    throw new Error(`${basename(file)} is TypeScript and Node 20 cannot run it: install esbuild in the workspace (npm i -D esbuild)`);
+  }
+  const { code } = esbuild.transformSync(readFileSync(file, 'utf8'), {
+    loader: extname(file) === '.tsx' ? 'tsx' : 'ts',
+    format: 'esm',
+    sourcefile: file,
+  });
+  // Written next to the candidate so its relative imports of .js files still resolve.
+  const compiled = join(dirname(file), `.${basename(file)}.genesis-${process.pid}.mjs`);
+  writeFileSync(compiled, code);
+  try {
+    return await import(pathToFileURL(compiled).href);
+  } finally {
+    rmSync(compiled, { force: true });
+  }
+}
+
+async function runModuleTests(candidate) {
+  let passed = 0;
+  const failures = [];
+  for (const file of MODULE_TEST_FILES) {
+    let tests;
+    try {
+      tests = await import(pathToFileURL(file).href);
+    } catch (error) {
+      failures.push(`${basename(file)}: does not load: ${oneLine(error)}`);
+      continue;
+    }
+    for (const [name, test] of Object.entries(tests)) {
+      if (!name.startsWith('test') || typeof test !== 'function') continue;
+      try {
+        await test(candidate);
+        passed++;
+      } catch (error) {
+        failures.push(`${name}: ${oneLine(error)}`);
+      }
+    }
+  }
+  return { passed, failures };
+}
+
+/** Runs node:test files in a child process and reads its TAP summary. */
+function runNodeTests() {
+  if (NODE_TEST_FILES.length === 0) return { passed: 0, failures: [] };
+  const child = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...NODE_TEST_FILES], {
+    cwd: WORKDIR,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const out = `${child.stdout ?? ''}`;
+  const passed = Number(/^# pass (\d+)/m.exec(out)?.[1] ?? 0);
+  const lines = out.split('\n');
+  const failures = [];
+  lines.forEach((line, k) => {
+    const name = /^\s*not ok \d+ - (.+)$/.exec(line)?.[1];
+    if (!name) return;
+    // The YAML block after a failure holds `error: ...` (inline, or on the lines after `|-`).
+    const errorAt = lines.slice(k + 1, k + 30).findIndex((l) => /^\s+error:/.test(l));
+    const inline = errorAt >= 0 ? lines[k + 1 + errorAt].replace(/^\s+error:\s*/, '') : '';
+    const message = /^[|>]-?$/.test(inline) ? lines[k + 2 + errorAt]?.trim() ?? '' : inline.replace(/^'|'$/g, '');
+    failures.push(message ? `${name.trim()}: ${message.slice(0, 300)}` : name.trim());
+  });
+  if (child.status !== 0 && failures.length === 0) {
+    failures.push(`node --test exited with ${child.status ?? child.signal}: ${`${child.stderr}`.trim().slice(-300)}`);
+  }
+  return { passed, failures };
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Median and min milliseconds of one call after WARMUP untimed samples. */
+function timeCall(fn, args) {
+  const sample = () => {
+    const start = performance.now();
+    for (let k = 0; k < CALLS_PER_SAMPLE; k++) fn(...args);
+    return (performance.now() - start) / CALLS_PER_SAMPLE;
+  };
+  for (let k = 0; k < WARMUP; k++) sample();
+  const samples = Array.from({ length: REPEATS }, sample);
+  return { medianMs: median(samples), minMs: Math.min(...samples) };
+}
+
+async function evaluate() {
+  let candidate;
+  try {
+    candidate = await importCandidate(CANDIDATE_FILE);
+  } catch (error) {
+    return { score: null, correct: false, metrics: {}, feedback: `candidate does not load: ${oneLine(error)}` };
+  }
+  const fn = candidate[FUNCTION] ?? candidate.default?.[FUNCTION];
+  if (typeof fn !== 'function') {
+    return { score: null, correct: false, metrics: {}, feedback: `${basename(CANDIDATE_FILE)} exports no function ${FUNCTION}` };
+  }
+  const moduleTests = await runModuleTests(candidate);
+  const nodeTests = runNodeTests();
+  const passed = moduleTests.passed + nodeTests.passed;
+  const failures = [...moduleTests.failures, ...nodeTests.failures];
+  const metrics = { tests_passed: passed, tests_failed: failures.length };
+  const lines = [`tests: ${passed} passed, ${failures.length} failed`, ...failures.map((f) => `FAILED ${f}`)];
+  if (failures.length > 0) return { score: null, correct: false, metrics, feedback: lines.join('\n') };
+  let timing;
+  try {
+    timing = timeCall(fn, makeArgs());
+  } catch (error) {
+    lines.push(`the timed call crashed: ${oneLine(error)}`);
+    return { score: null, correct: false, metrics, feedback: lines.join('\n') };
+  }
+  Object.assign(metrics, { median_ms: timing.medianMs, min_ms: timing.minMs });
+  lines.push(`median ${timing.medianMs.toFixed(4)} ms per call (min ${timing.minMs.toFixed(4)} ms, ${REPEATS} samples)`);
+  const score = scoreFrom(timing.medianMs);
+  return { score: Number.isFinite(score) ? score : null, correct: true, metrics, feedback: lines.join('\n') };
+}
+
+const result = await evaluate();
+const text = JSON.stringify(result);
+if (process.env.GENESIS_RESULT) writeFileSync(process.env.GENESIS_RESULT, text);
+console.log(text);
