@@ -1,0 +1,68 @@
+// Read-only virtual documents for `vscode.diff`: the function as it is NOW in the editor vs a
+// candidate. The real file is never touched by a preview.
+import * as vscode from 'vscode';
+import { extname } from 'node:path';
+import type { FunctionLocator } from './functionAtCursor';
+import type { RunManager } from './runManager';
+import { locateRunFunction } from './acceptCandidate';
+
+export const CANDIDATE_SCHEME = 'genesis-candidate';
+/** Path segment that stands for "the function in the current document". */
+const CURRENT = 'current';
+
+// genesis-candidate:/<runId>/<nodeId | current>/<functionName><ext of the source file>
+function candidateUri(runId: string, which: string, functionName: string, sourcePath: string): vscode.Uri {
+  const file = `${functionName}${extname(sourcePath)}`;
+  return vscode.Uri.from({ scheme: CANDIDATE_SCHEME, path: `/${encodeURIComponent(runId)}/${encodeURIComponent(which)}/${file}` });
+}
+
+function parseUri(uri: vscode.Uri): { runId: string; which: string } | undefined {
+  const [, runId, which] = uri.path.split('/');
+  return runId && which ? { runId: decodeURIComponent(runId), which: decodeURIComponent(which) } : undefined;
+}
+
+export class CandidateContentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  constructor(
+    private readonly runs: RunManager,
+    private readonly locator: FunctionLocator,
+  ) {}
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
+  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
+    const parsed = parseUri(uri);
+    if (!parsed) return `Genesis: not a candidate address: ${uri.toString()}`;
+    const snapshot = await this.runs.snapshot(parsed.runId);
+    if (!snapshot) return `Genesis: run ${parsed.runId} was not found.`;
+    if (parsed.which !== CURRENT) {
+      const node = snapshot.nodes.find((n) => n.id === parsed.which);
+      return node ? node.code : `Genesis: candidate #${parsed.which} was not found in run ${parsed.runId}.`;
+    }
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(snapshot.config.filePath));
+    const location = await locateRunFunction(this.locator, document.getText(), snapshot);
+    return location ? location.text : `Genesis: ${snapshot.config.functionName} no longer exists in ${snapshot.config.relativePath}.`;
+  }
+
+  /** Opens the diff current function ↔ candidate; returns false when the run is unknown. */
+  async openDiff(runId: string, nodeId: string): Promise<boolean> {
+    const snapshot = await this.runs.snapshot(runId);
+    if (!snapshot) return false;
+    const { functionName, filePath } = snapshot.config;
+    const left = candidateUri(runId, CURRENT, functionName, filePath);
+    const right = candidateUri(runId, nodeId, functionName, filePath);
+    // The current side may have been opened before and edited since: ask VS Code to re-read it.
+    this.changed.fire(left);
+    const node = snapshot.nodes.find((n) => n.id === nodeId);
+    const label = node?.score !== null && node?.score !== undefined ? ` (score ${node.score})` : '';
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${functionName}: current ↔ candidate #${nodeId}${label}`, {
+      preview: true,
+      viewColumn: vscode.ViewColumn.One,
+    });
+    return true;
+  }
+}
