@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { languageFor } from '../core/lang/languages';
 import { devWasmPaths, TreeSitterService, wasmPathsIn, type TreeSitterPaths } from '../core/lang/treeSitter';
+import { parsePrice, type PriceOverrides } from '../core/llm/pricing';
 import { startRun } from '../core/session';
 import { RunStore } from '../core/store/runStore';
 import type { CandidateNode, RunSummary } from '../core/types';
@@ -11,7 +12,13 @@ import { integer, parseArgs, single, UsageError } from './args';
 const USAGE = `Usage:
   genesis evolve FILE (--function NAME | --line N) --evaluator "CMD" [options]
       --budget N          evaluations, baseline included (default 40)
-      --model SPEC        offline | openai-compatible:URL#MODEL | openai:MODEL (repeatable; default offline)
+      --model SPEC        offline | openai:MODEL | openai-compatible:URL#MODEL | anthropic:MODEL |
+                          anthropic-compatible:URL#MODEL (repeat for an ensemble: a cost-aware
+                          bandit picks the model of each child; default offline)
+      --budget-usd X      stop generating once model calls cost X dollars (within one call)
+      --budget-tokens N   stop generating once N tokens were used
+      --price MODEL=IN,OUT  USD per million input/output tokens for MODEL (repeatable)
+      --strategy NAME     search strategy (see "genesis strategies"; default elitist)
       --seed S            seed for reproducible runs (default 1)
       --concurrency C     evaluations in flight (default 2)
       --timeout SECONDS   per evaluation (default 60)
@@ -22,7 +29,8 @@ const USAGE = `Usage:
       --json              print the summary as JSON on stdout (progress goes to stderr)
   genesis runs list [--runs-dir DIR] [--json]
   genesis runs show RUN_ID [--runs-dir DIR] [--json]
-API keys for openai-compatible models come from GENESIS_API_KEY or OPENAI_API_KEY.`;
+API keys come from GENESIS_API_KEY, else OPENAI_API_KEY (OpenAI-style) or ANTHROPIC_API_KEY
+(Anthropic-style).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -42,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
 async function evolve(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
-    ['function', 'line', 'evaluator', 'budget', 'model', 'seed', 'concurrency', 'timeout', 'workspace', 'runs-dir'],
+    ['function', 'line', 'evaluator', 'budget', 'model', 'seed', 'concurrency', 'timeout', 'workspace', 'runs-dir', 'budget-usd', 'budget-tokens', 'price', 'strategy'],
     ['json', 'no-sandbox'],
   );
   if (args.positional.length !== 1) throw new UsageError('evolve needs exactly one FILE');
@@ -90,7 +98,11 @@ async function evolve(argv: string[]): Promise<number> {
     runsDir,
     treeSitter,
     sandbox: args.switches.has('no-sandbox') ? 'none' : 'auto',
-    apiKeyFor: async () => process.env.GENESIS_API_KEY ?? process.env.OPENAI_API_KEY,
+    apiKeyFor: async (spec) => process.env.GENESIS_API_KEY ?? (/^anthropic/.test(spec) ? process.env.ANTHROPIC_API_KEY : process.env.OPENAI_API_KEY),
+    prices: priceOverrides(args.flags.get('price') ?? []),
+    ...optionalNumber(args, 'budget-usd', 'budgetUsd'),
+    ...optionalNumber(args, 'budget-tokens', 'budgetTokens'),
+    ...(single(args, 'strategy') ? { strategy: single(args, 'strategy') } : {}),
     log: (level, message) => progress(`genesis: ${level}: ${message}`),
   });
   progress(`genesis: run ${run.runId}: evolving ${name} in ${filePath} (${evaluator.sandboxMode === 'bwrap' ? 'sandboxed with bubblewrap' : 'UNSANDBOXED'})`);
@@ -119,6 +131,28 @@ async function evolve(argv: string[]): Promise<number> {
   return summary.status === 'failed' ? 1 : 0;
 }
 
+function priceOverrides(values: string[]): PriceOverrides {
+  const prices: PriceOverrides = {};
+  for (const value of values) {
+    const eq = value.lastIndexOf('=');
+    if (eq <= 0) throw new UsageError(`--price needs MODEL=IN,OUT (got "${value}")`);
+    try {
+      prices[value.slice(0, eq)] = parsePrice(value.slice(eq + 1));
+    } catch (error) {
+      throw new UsageError(`--price ${value}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return prices;
+}
+
+function optionalNumber<K extends string>(args: ReturnType<typeof parseArgs>, flag: string, key: K): Partial<Record<K, number>> {
+  const text = single(args, flag);
+  if (text === undefined) return {};
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new UsageError(`--${flag} must be a positive number (got "${text}")`);
+  return { [key]: value } as Partial<Record<K, number>>;
+}
+
 function summaryReport(summary: RunSummary, best: CandidateNode | undefined, runDir: string, models: string[], nodes: readonly CandidateNode[]) {
   const failed = nodes.filter((n) => n.status === 'failed').length;
   const skipped = nodes.filter((n) => n.status === 'skipped').length;
@@ -140,7 +174,8 @@ function summaryReport(summary: RunSummary, best: CandidateNode | undefined, run
     bestCode: best?.code ?? null,
     tokens: summary.tokens,
     costUsd: summary.costUsd,
-    models,
+    models: summary.models ?? models.map((id) => ({ id, pulls: 0, meanReward: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 })),
+    ...(summary.stopReason ? { stopReason: summary.stopReason } : {}),
     runDir,
   };
 }
@@ -151,6 +186,8 @@ function printHuman(report: ReturnType<typeof summaryReport>): void {
     `function ${report.functionName} in ${report.file}`,
     `baseline ${fmt(report.baselineScore)} → best ${fmt(report.bestScore)} (node ${report.bestNodeId ?? '-'}) after ${report.evaluations}/${report.budget} evaluations`,
     `${report.failed} failed, ${report.skipped} skipped, ${report.tokens} tokens, $${report.costUsd.toFixed(4)}`,
+    ...report.models.map((m) => `  model ${m.id}: ${m.pulls} pulls, mean reward ${fmt(m.meanReward)}, ${m.tokensIn + m.tokensOut} tokens, $${m.costUsd.toFixed(4)}`),
+    ...(report.stopReason ? [`stopped early: ${report.stopReason}`] : []),
     `stored in ${report.runDir}`,
   ];
   process.stdout.write(lines.join('\n') + '\n' + (report.bestDiff ? '\n' + report.bestDiff : '\nno candidate beat the baseline\n'));

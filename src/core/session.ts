@@ -4,8 +4,9 @@ import { relative } from 'node:path';
 import { EvolutionRun } from './engine/run';
 import { LocalEvaluator } from './evaluate/localEvaluator';
 import { TreeSitterService, wasmPathsIn } from './lang/treeSitter';
-import { OpenAICompatibleSource, parseModelSpec } from './llm/openaiCompatible';
-import { OfflineMutationSource } from './mutate/offline';
+import { ProviderLimits } from './llm/concurrency';
+import type { PriceOverrides } from './llm/pricing';
+import { createMutationSource } from './llm/sourceFactory';
 import { HeuristicPrm } from './prm/heuristicPrm';
 import { newRunId, RunStore } from './store/runStore';
 import type { FunctionLocation, LanguageId, MutationSource, RunConfig } from './types';
@@ -30,6 +31,14 @@ export interface StartRunOptions {
   /** An already started tree-sitter service (the extension keeps one). */
   treeSitter?: TreeSitterService;
   apiKeyFor?: (modelSpec: string) => Promise<string | undefined>;
+  /** Lets the VS Code layer supply sources the core cannot build (vscode-lm:...); undefined = default. */
+  sourceFor?: (modelSpec: string) => Promise<MutationSource> | undefined;
+  /** User prices (USD per million tokens) by model name or spec. */
+  prices?: PriceOverrides;
+  budgetUsd?: number;
+  budgetTokens?: number;
+  strategy?: string;
+  strategyOptions?: Record<string, number | string | boolean>;
   sandbox?: 'auto' | 'none';
   memoryMb?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -53,7 +62,7 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
   const location = await treeSitter.findFunctionByName(options.fileText, options.language, options.functionName, options.functionStartLine);
   if (!location) throw new Error(`function ${options.functionName} not found in ${options.filePath}`);
 
-  const sources = await Promise.all(options.models.map((spec) => createSource(spec, options.apiKeyFor)));
+  const sources = await Promise.all(options.models.map((spec) => (options.sourceFor?.(spec) ?? createSource(spec, options))));
   const config: RunConfig = {
     language: options.language,
     functionName: location.name,
@@ -66,6 +75,10 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
     concurrency: options.concurrency ?? 2,
     seed: options.seed ?? 1,
     timeoutSec: options.timeoutSec ?? 60,
+    ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
+    ...(options.budgetTokens !== undefined ? { budgetTokens: options.budgetTokens } : {}),
+    ...(options.strategy ? { strategy: options.strategy } : {}),
+    ...(options.strategyOptions ? { strategyOptions: options.strategyOptions } : {}),
   };
   if (config.relativePath.startsWith('..')) throw new Error(`${options.filePath} is outside the workspace ${options.workspaceRoot}`);
 
@@ -109,9 +122,10 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
   return { run, location, evaluator };
 }
 
-async function createSource(spec: string, apiKeyFor?: (modelSpec: string) => Promise<string | undefined>): Promise<MutationSource> {
-  const parsed = parseModelSpec(spec);
-  if (parsed.kind === 'offline') return new OfflineMutationSource();
-  const apiKey = (await apiKeyFor?.(spec)) ?? undefined;
-  return new OpenAICompatibleSource({ baseURL: parsed.baseURL, model: parsed.model, ...(apiKey ? { apiKey } : {}) });
+/** Per-provider (base URL) concurrency: at most 4 calls in flight to one server, across runs. */
+const providerLimits = new ProviderLimits(() => 4);
+
+async function createSource(spec: string, options: StartRunOptions): Promise<MutationSource> {
+  const apiKey = await options.apiKeyFor?.(spec);
+  return createMutationSource(spec, { ...(apiKey ? { apiKey } : {}), ...(options.prices ? { prices: options.prices } : {}), limits: providerLimits });
 }

@@ -86,6 +86,8 @@ export interface MutationProposal {
 export interface MutationSource {
   /** Stable id shown to the user, e.g. "offline" or "openai-compatible:http://host/v1#gpt-4o". */
   readonly id: string;
+  /** Understands MutationRequest.mode (rewrite, crossover, repair); the offline operator does not. */
+  readonly supportsModes?: boolean;
   propose(request: MutationRequest, signal: AbortSignal): Promise<MutationProposal>;
 }
 
@@ -152,6 +154,12 @@ export interface CandidateNode {
   island?: number;
   /** Set on nodes the PRM filtered out: they can still be evaluated on demand. */
   skippedByPrm?: boolean;
+  /** The mutation source (bandit arm) that wrote it, as the user wrote its spec. */
+  sourceId?: string;
+  /** What the model was asked for. */
+  mode?: MutationMode;
+  /** A note for descendants' prompts (e.g. a SEARCH block that did not match). */
+  lineageNote?: string;
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
@@ -173,6 +181,28 @@ export interface RunConfig {
   concurrency: number;
   seed: number;
   timeoutSec: number;
+  /** Stop generating once this much has been spent on model calls (USD). */
+  budgetUsd?: number;
+  /** Stop generating once this many tokens (in + out) have been used. */
+  budgetTokens?: number;
+  /** Search strategy name and options (see src/core/search). */
+  strategy?: string;
+  strategyOptions?: Record<string, number | string | boolean>;
+  /** Weights of the mutation modes for model sources (default diff 0.6, rewrite 0.3, crossover 0.1). */
+  mutationMix?: { diff: number; rewrite: number; crossover: number };
+  /** One repair attempt for a model-written candidate that fails to compile or its tests (default true). */
+  repair?: boolean;
+}
+
+/** What one model (bandit arm) did in a run; totals are exact sums over its nodes. */
+export interface ModelUsage {
+  id: string;
+  pulls: number;
+  /** Mean clipped improvement per pull (score units). */
+  meanReward: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
 }
 
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'completed' | 'failed' | 'interrupted';
@@ -194,6 +224,9 @@ export interface RunSummary {
   bestNodeId: string | null;
   tokens: number;
   costUsd: number;
+  models?: ModelUsage[];
+  /** Why the run ended early, when it did (cost budget, broken evaluator, ...). */
+  stopReason?: string;
 }
 
 /** Events emitted by a run (and appended to its log). */
@@ -202,4 +235,6 @@ export type RunEvent =
   | { type: 'node-added'; node: CandidateNode }
   | { type: 'node-updated'; node: CandidateNode }
   | { type: 'run-status'; status: RunStatus; message?: string }
+  /** Search state after a round (strategy snapshot, model bandit): what a resumed run continues from. */
+  | { type: 'search-state'; strategy: string; strategyState: unknown; bandit?: unknown }
   | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string };

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, describe, it } from 'node:test';
+import { spawn } from 'node:child_process';
+import { qualityReply, startLlmServer, tunerReply } from '../fixtures/llmServer';
 
 const repo = join(__dirname, '..', '..');
 const cli = join(repo, 'src', 'cli', 'main.ts');
@@ -120,5 +122,40 @@ describe('genesis CLI', () => {
     assert.ok(s.failed >= 5, `failed ${s.failed}`);
     assert.match(r.stderr, /NaN/);
     assert.match(r.stderr, /no result JSON|not JSON|JSON/);
+  });
+
+  it('runs a three-arm ensemble (two fixture models + offline) and shifts pulls toward the better value', async () => {
+    const server = await startLlmServer({ replies: { good: tunerReply, bad: qualityReply(0.15) } });
+    try {
+      const ws = workspace();
+      const base = server.openaiBaseURL;
+      const args = [
+        '--import', tsxLoader, cli, 'evolve', 'approx.py', '--function', 'approx_exp', '--evaluator', 'python3 evaluate.py',
+        '--budget', '30', '--seed', '2', '--json',
+        '--model', `openai-compatible:${base}#good`, '--model', `openai-compatible:${base}#bad`, '--model', 'offline',
+        '--price', 'good=0.1,0.4', '--price', 'bad=20,80',
+      ];
+      const child = spawn(process.execPath, args, { cwd: ws });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      assert.equal(code, 0, stderr);
+      const s = JSON.parse(stdout) as Summary & { costUsd: number; models: { id: string; pulls: number; costUsd: number; tokensIn: number; tokensOut: number }[] };
+      assert.equal(s.models.length, 3);
+      const byId = new Map(s.models.map((m) => [m.id.replace(/^.*#/, ''), m]));
+      const good = byId.get('good');
+      const bad = byId.get('bad');
+      assert.ok(good && bad && byId.get('offline'));
+      assert.ok(good.pulls > bad.pulls, `good ${good.pulls} vs bad ${bad.pulls}`);
+      assert.ok(bad.costUsd > 0 && good.costUsd > 0);
+      const total = s.models.reduce((sum, m) => sum + m.costUsd, 0);
+      assert.ok(Math.abs(total - s.costUsd) < 1e-9, `${total} vs ${s.costUsd}`);
+      assert.ok(s.tokens > 0);
+      assert.ok(server.requests.length >= good.pulls + bad.pulls);
+    } finally {
+      await server.close();
+    }
   });
 });

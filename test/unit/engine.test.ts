@@ -7,7 +7,7 @@ import { EvolutionRun, type RunDeps } from '../../src/core/engine/run';
 import { OfflineMutationSource, findNumericLiterals } from '../../src/core/mutate/offline';
 import { HeuristicPrm } from '../../src/core/prm/heuristicPrm';
 import { RunStore, replayEvents } from '../../src/core/store/runStore';
-import type { CandidateNode, EvaluationRequest, EvaluationResult, Evaluator, MutationProposal, MutationSource, RunConfig } from '../../src/core/types';
+import type { CandidateNode, EvaluationRequest, EvaluationResult, Evaluator, MutationProposal, MutationRequest, MutationSource, RunConfig } from '../../src/core/types';
 import type { SearchView } from '../../src/core/search/strategy';
 
 const ROOT = 'def f(x):\n    return 1.0 * x + 0.5';
@@ -254,5 +254,92 @@ describe('EvolutionRun: controls', () => {
     const summary = await run.done;
     assert.ok(summary.evaluations >= 4);
     await assert.rejects(run.evaluateNow(skipped.id), /not active/);
+  });
+});
+
+describe('EvolutionRun: models', () => {
+  /** A model-like source: records requests; its replies move literals toward the target when `good`. */
+  function modelSource(id: string, options: { good: boolean; cost: number; failFirst?: boolean }) {
+    const requests: MutationRequest[] = [];
+    let calls = 0;
+    const source: MutationSource = {
+      id,
+      supportsModes: true,
+      propose: async (request) => {
+        requests.push(request);
+        calls++;
+        const base = { kind: 'search-replace' as const, summary: id, model: id, tokensIn: 100, tokensOut: 20, costUsd: options.cost };
+        if (request.mode === 'repair') return { ...base, code: 'def f(x):\n    return 1.9 * x + 1.4' };
+        if (options.failFirst && calls === 1) return { ...base, code: 'def f(x):\n    return (1.0 * x + 0.5' };
+        const lits = findNumericLiterals(request.parentCode, 'python').map((l) => l.value);
+        const step = options.good ? 0.1 : -0.05;
+        return { ...base, code: `def f(x):\n    return ${(lits[0] + step + calls * 1e-4).toFixed(4)} * x + ${(lits[1] + step).toFixed(4)}` };
+      },
+    };
+    return { source, requests };
+  }
+
+  it('shifts pulls toward the arm that improves more per dollar and reports exact per-model totals', async () => {
+    const good = modelSource('good-cheap', { good: true, cost: 0.0001 });
+    const bad = modelSource('bad-pricey', { good: false, cost: 0.01 });
+    const run = new EvolutionRun(config({ budget: 60, concurrency: 2, mutationMix: { diff: 1, rewrite: 0, crossover: 0 } }), { runId: 'm1', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [good.source, bad.source]));
+    const summary = await run.start();
+    const usage = new Map(summary.models?.map((m) => [m.id, m]));
+    const g = usage.get('good-cheap');
+    const b = usage.get('bad-pricey');
+    assert.ok(g && b);
+    assert.ok(g.pulls > 2 * b.pulls, `pulls good ${g.pulls} vs bad ${b.pulls}`);
+    assert.ok(g.meanReward > b.meanReward);
+    const nodeCost = run.nodes().reduce((sum, n) => sum + n.costUsd, 0);
+    assert.ok(Math.abs(nodeCost - summary.costUsd) < 1e-12);
+    assert.ok(Math.abs(g.costUsd + b.costUsd - summary.costUsd) < 1e-12);
+    assert.equal(g.tokensIn + b.tokensIn, run.nodes().reduce((s, n) => s + n.tokensIn, 0));
+  });
+
+  it('stops within one call of a USD budget', async () => {
+    const pricey = modelSource('pricey', { good: true, cost: 0.01 });
+    const run = new EvolutionRun(config({ budget: 100, concurrency: 3, budgetUsd: 0.055 }), { runId: 'm2', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [pricey.source]));
+    const summary = await run.start();
+    assert.equal(summary.status, 'completed');
+    assert.ok(summary.costUsd >= 0.055 - 1e-9 && summary.costUsd <= 0.055 + 0.01 + 1e-9, `spent ${summary.costUsd}`);
+    assert.match(summary.stopReason ?? '', /cost budget reached/);
+    assert.ok(summary.evaluations < 100);
+  });
+
+  it('asks for rewrites and crossovers per the mix, repairs a failed candidate once, and passes lineage notes', async () => {
+    const model = modelSource('m', { good: true, cost: 0, failFirst: true });
+    const run = new EvolutionRun(config({ budget: 30, concurrency: 1, mutationMix: { diff: 0.4, rewrite: 0.3, crossover: 0.3 } }), { runId: 'm3', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [model.source]));
+    await run.start();
+    const modes = new Set(model.requests.map((r) => r.mode));
+    assert.ok(modes.has('diff') && modes.has('rewrite') && modes.has('crossover') && modes.has('repair'), [...modes].join());
+    const repair = model.requests.find((r) => r.mode === 'repair');
+    assert.ok(repair);
+    assert.match(repair.failure ?? '', /syntax error/);
+    assert.equal(repair.failedCode, 'def f(x):\n    return (1.0 * x + 0.5');
+    assert.equal(repair.parentCode, ROOT);
+    assert.equal(model.requests.filter((r) => r.mode === 'repair').length, 1, 'a repair is not repaired again');
+    const crossover = model.requests.find((r) => r.mode === 'crossover');
+    assert.ok(crossover?.secondParent && crossover.secondParent.code !== crossover.parentCode);
+    const repairNode = run.nodes().find((n) => n.mode === 'repair');
+    assert.ok(repairNode && /repair attempt for node/.test(repairNode.why ?? ''));
+  });
+
+  it('feeds a lineage note (unmatched SEARCH block) to the next prompt of that lineage', async () => {
+    let call = 0;
+    const requests: MutationRequest[] = [];
+    const noted: MutationSource = {
+      id: 'noted',
+      supportsModes: true,
+      propose: async (request) => {
+        requests.push(request);
+        call++;
+        const base = { kind: 'search-replace' as const, summary: 's', model: 'n', tokensIn: 1, tokensOut: 1, costUsd: 0 };
+        if (call === 1) return { ...base, code: 'def f(x):\n    return 1.5 * x + 0.5', lineageNote: 'SEARCH block 1 did not match: `return x`' };
+        return { ...base, code: `def f(x):\n    return 1.5 * x + ${(0.5 + call / 10).toFixed(2)}` };
+      },
+    };
+    const run = new EvolutionRun(config({ budget: 4, concurrency: 1, repair: false }), { runId: 'm4', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [noted]));
+    await run.start();
+    assert.ok(requests.slice(1).some((r) => (r.lineageNotes ?? []).some((n) => /SEARCH block 1 did not match/.test(n))));
   });
 });

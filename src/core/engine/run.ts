@@ -3,7 +3,9 @@
 // filters them in a fixed order (patch, dedupe, syntax, PRM), lets the strategy pick which to
 // evaluate, then evaluates those in parallel. Rounds make a seeded run reproducible even though
 // model calls and evaluations finish in any order.
+import { improvementReward, ModelBandit } from '../llm/bandit';
 import { functionDiff } from '../mutate/functionDiff';
+import { chooseMutationMode, DEFAULT_MUTATION_MIX } from '../mutate/prompt';
 import type { PrmInput, PrmScorer } from '../prm/heuristicPrm';
 import { ElitistStrategy } from '../search/elitist';
 import type { ChildPlan, SearchStrategy, SearchView } from '../search/strategy';
@@ -11,7 +13,9 @@ import type {
   CandidateNode,
   EvaluationResult,
   Evaluator,
+  ModelUsage,
   MutationProposal,
+  MutationRequest,
   MutationSource,
   RunConfig,
   RunEvent,
@@ -20,7 +24,7 @@ import type {
   SyntaxIssue,
 } from '../types';
 import { normalizedCodeHash } from '../util/codeHash';
-import { deriveSeed, seededRandom } from '../util/random';
+import { deriveSeed, pick, seededRandom } from '../util/random';
 
 export interface RunDeps {
   sources: MutationSource[];
@@ -32,6 +36,8 @@ export interface RunDeps {
   prm: PrmScorer;
   /** Defaults to the elitist policy. */
   strategy?: SearchStrategy;
+  /** Picks the source of each child; defaults to a fresh cost-aware UCB1 bandit over `sources`. */
+  bandit?: ModelBandit;
   /** Children scoring below this are kept as 'skipped' nodes, not evaluated. */
   prmThreshold?: number;
   /** Persists every event (append-only); called synchronously, in order. */
@@ -61,6 +67,7 @@ export class EvolutionRun {
   /** Evaluated, correct nodes, best first (ties: older first). */
   private readonly rankedNodes: CandidateNode[] = [];
   private readonly prmInputs = new Map<string, PrmInput>();
+  private readonly rewarded = new Set<string>();
   private readonly seenCode = new Map<string, string>();
   private readonly listeners = new Set<(event: RunEvent) => void>();
   private readonly abort = new AbortController();
@@ -79,6 +86,15 @@ export class EvolutionRun {
   private consecutiveErrors = 0;
   private consecutiveCallFailures = 0;
   private readonly startedAt: number;
+  private readonly bandit: ModelBandit;
+  private readonly sourcesById = new Map<string, MutationSource>();
+  private readonly usage = new Map<string, ModelUsage & { rewardTotal: number }>();
+  /** Failed model-written children waiting for their one repair attempt. */
+  private pendingRepairs: CandidateNode[] = [];
+  /** The costliest single model call so far: the estimate that keeps a cost budget within one call. */
+  private maxCallCost = 0;
+  private maxCallTokens = 0;
+  private stopReason: string | undefined;
   private started = false;
   private resolveDone!: (summary: RunSummary) => void;
 
@@ -89,6 +105,13 @@ export class EvolutionRun {
     this.budget = config.budget;
     this.strategy = deps.strategy ?? new ElitistStrategy();
     this.random = seededRandom(deriveSeed(config.seed, 'search'));
+    for (const source of deps.sources) {
+      if (this.sourcesById.has(source.id)) throw new Error(`model ${source.id} is listed twice`);
+      this.sourcesById.set(source.id, source);
+      this.usage.set(source.id, { id: source.id, pulls: 0, meanReward: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, rewardTotal: 0 });
+    }
+    if (deps.sources.length === 0) throw new Error('a run needs at least one mutation source');
+    this.bandit = deps.bandit ?? new ModelBandit(deps.sources.map((s) => s.id), {}, seededRandom(deriveSeed(config.seed, 'bandit')));
     this.startedAt = this.now();
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     // The view's getters read live run state; object-literal getters cannot use arrow functions.
@@ -220,7 +243,18 @@ export class EvolutionRun {
       bestNodeId: best?.id ?? null,
       tokens: this.tokens,
       costUsd: this.costUsd,
+      models: this.modelUsage(),
+      ...(this.stopReason ? { stopReason: this.stopReason } : {}),
     };
+  }
+
+  /** Per-model pulls, mean reward, tokens and cost: exact sums over this run's nodes. */
+  modelUsage(): ModelUsage[] {
+    return [...this.usage.values()].map(({ rewardTotal, ...u }) => ({ ...u, meanReward: u.pulls > 0 ? rewardTotal / u.pulls : 0 }));
+  }
+
+  banditState(): unknown {
+    return this.bandit.toJSON();
   }
 
   // ---- the loop ----------------------------------------------------------------------------
@@ -241,22 +275,68 @@ export class EvolutionRun {
         this.log('warn', `stopped after ${children} children: too few produced new, valid candidates`);
         break;
       }
-      const plans = this.strategy.planRound(this.view).slice(0, maxChildren() - children);
+      const spendingStop = this.spendingLimitReached();
+      if (spendingStop) {
+        this.stopReason = spendingStop;
+        this.log('info', spendingStop);
+        break;
+      }
+      const repairs = this.takeRepairs();
+      const plans = [...repairs, ...this.strategy.planRound(this.view)].slice(0, Math.min(maxChildren() - children, this.callsAffordable()));
       if (plans.length === 0) break;
       children += plans.length;
       await this.runRound(plans, signal);
+      this.emit({ type: 'search-state', strategy: this.strategy.name, strategyState: this.strategy.snapshot(), bandit: this.bandit.toJSON() });
     }
+  }
+
+  /** A message when the USD or token budget is spent, else undefined. */
+  private spendingLimitReached(): string | undefined {
+    const { budgetUsd, budgetTokens } = this.config;
+    if (budgetUsd !== undefined && this.costUsd >= budgetUsd) return `cost budget reached: $${this.costUsd.toFixed(4)} of $${budgetUsd}`;
+    if (budgetTokens !== undefined && this.tokens >= budgetTokens) return `token budget reached: ${this.tokens} of ${budgetTokens} tokens`;
+    return undefined;
+  }
+
+  /** How many model calls the rest of the money allows, judged by the costliest call so far. */
+  private callsAffordable(): number {
+    let calls = Number.POSITIVE_INFINITY;
+    const { budgetUsd, budgetTokens } = this.config;
+    if (budgetUsd !== undefined && this.maxCallCost > 0) calls = Math.min(calls, Math.floor((budgetUsd - this.costUsd) / this.maxCallCost));
+    if (budgetTokens !== undefined && this.maxCallTokens > 0) calls = Math.min(calls, Math.floor((budgetTokens - this.tokens) / this.maxCallTokens));
+    if ((budgetUsd !== undefined || budgetTokens !== undefined) && this.maxCallCost === 0 && this.maxCallTokens === 0) calls = Math.min(calls, 1);
+    // One call is always allowed while budget remains: that keeps the overshoot within one call.
+    return Math.max(1, calls);
+  }
+
+  /** Repair children for failed model-written candidates, each failure repaired once. */
+  private takeRepairs(): ChildPlan[] {
+    const plans = this.pendingRepairs.map((failed) => ({ parentId: failed.id, why: `repair attempt for node ${failed.id}: ${failed.reason ?? 'failed'}`, repairOf: failed.id }));
+    this.pendingRepairs = [];
+    return plans;
   }
 
   private async runRound(plans: ChildPlan[], signal: AbortSignal): Promise<void> {
     const round = plans.map((plan) => {
       const parent = this.node(plan.parentId) ?? this.root();
+      const repairOf = (plan as ChildPlan & { repairOf?: string }).repairOf;
       const node = this.newNode(parent, parent.code, plan.why);
-      if (plan.secondParentId !== undefined) node.secondParentId = plan.secondParentId;
       if (plan.island !== undefined) node.island = plan.island;
+      // A repair goes back to the model that wrote the failed candidate; others ask the bandit.
+      const sourceId = repairOf !== undefined && parent.sourceId ? parent.sourceId : this.bandit.choose();
+      if (repairOf !== undefined && parent.sourceId) this.bandit.choose(); // keeps choose/update paired
+      const source = this.sourcesById.get(sourceId) ?? this.deps.sources[0];
+      node.sourceId = source.id;
+      if (source.supportsModes) {
+        if (repairOf !== undefined) node.mode = 'repair';
+        else {
+          const second = plan.secondParentId !== undefined ? this.node(plan.secondParentId) : this.pickSecondParent(parent);
+          node.mode = chooseMutationMode(this.config.mutationMix ?? DEFAULT_MUTATION_MIX, this.random, second !== undefined);
+          if (node.mode === 'crossover' && second) node.secondParentId = second.id;
+        }
+      }
       node.status = 'generating';
       this.emit({ type: 'node-added', node: { ...node } });
-      const source = this.deps.sources[(Number(node.id) - 1) % this.deps.sources.length];
       return { node, parent, source };
     });
     const proposals = await Promise.all(round.map(({ node, parent, source }) => this.propose(node, parent, source, signal)));
@@ -288,20 +368,36 @@ export class EvolutionRun {
       .filter((n) => n.id !== parent.id)
       .slice(0, 3)
       .map((n) => ({ code: n.code, score: n.score ?? 0 }));
+    const request: MutationRequest = {
+      language: this.config.language,
+      functionName: this.config.functionName,
+      parentCode: parent.code,
+      fileText: this.deps.candidateFile(parent.code),
+      parentFeedback: parent.evaluation?.feedback ?? '',
+      parentScore: parent.score,
+      inspirations,
+      seed: deriveSeed(this.config.seed, `node:${node.id}`),
+    };
+    if (node.mode) request.mode = node.mode;
+    const notes = this.lineageNotes(parent);
+    if (notes.length > 0) request.lineageNotes = notes;
+    if (node.mode === 'crossover' && node.secondParentId !== undefined) {
+      const second = this.node(node.secondParentId);
+      if (second) request.secondParent = { code: second.code, score: second.score };
+    }
+    if (node.mode === 'repair') {
+      // The failed candidate is the node's parent; the request's parent is the one it came from.
+      const grandparent = parent.parentId !== null ? this.node(parent.parentId) : undefined;
+      request.failedCode = parent.code;
+      request.failure = [parent.reason ?? 'the candidate failed', parent.evaluation?.feedback ?? ''].filter(Boolean).join('\n');
+      if (grandparent) {
+        request.parentCode = grandparent.code;
+        request.parentScore = grandparent.score;
+        request.parentFeedback = grandparent.evaluation?.feedback ?? '';
+      }
+    }
     try {
-      return await source.propose(
-        {
-          language: this.config.language,
-          functionName: this.config.functionName,
-          parentCode: parent.code,
-          fileText: this.deps.candidateFile(parent.code),
-          parentFeedback: parent.evaluation?.feedback ?? '',
-          parentScore: parent.score,
-          inspirations,
-          seed: deriveSeed(this.config.seed, `node:${node.id}`),
-        },
-        signal,
-      );
+      return await source.propose(request, signal);
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
@@ -321,8 +417,17 @@ export class EvolutionRun {
     node.tokensIn = proposal.tokensIn;
     node.tokensOut = proposal.tokensOut;
     node.costUsd = proposal.costUsd;
+    if (proposal.lineageNote) node.lineageNote = proposal.lineageNote;
     this.tokens += proposal.tokensIn + proposal.tokensOut;
     this.costUsd += proposal.costUsd;
+    this.maxCallCost = Math.max(this.maxCallCost, proposal.costUsd);
+    this.maxCallTokens = Math.max(this.maxCallTokens, proposal.tokensIn + proposal.tokensOut);
+    const usage = node.sourceId ? this.usage.get(node.sourceId) : undefined;
+    if (usage) {
+      usage.tokensIn += proposal.tokensIn;
+      usage.tokensOut += proposal.tokensOut;
+      usage.costUsd += proposal.costUsd;
+    }
     if (proposal.code === undefined) return this.settle(node, 'failed', proposal.error ?? 'the reply could not be applied');
     node.code = proposal.code;
     node.diff = functionDiff(this.root().code, node.code, this.config.functionName);
@@ -345,6 +450,7 @@ export class EvolutionRun {
     node.prmScore = await this.scorePrm(prmInput);
     if (newIssues > 0) {
       const first = issues[0];
+      this.queueRepair(node);
       return this.settle(node, 'failed', `syntax error at line ${first.line + 1}: ${first.message}`);
     }
     this.prmInputs.set(node.id, prmInput);
@@ -395,6 +501,7 @@ export class EvolutionRun {
     } else {
       node.score = null;
       this.consecutiveErrors = result.status === 'incorrect' ? 0 : this.consecutiveErrors + 1;
+      if (result.status === 'incorrect' || result.status === 'error') this.queueRepair(node);
       this.settle(node, 'failed', result.reason ?? `evaluation ${result.status}`);
       if (this.consecutiveErrors >= CONSECUTIVE_ERROR_LIMIT) {
         this.halt(`the evaluator failed ${this.consecutiveErrors} times in a row; last: ${result.reason ?? result.status}`);
@@ -423,6 +530,47 @@ export class EvolutionRun {
     const parentScore = parent?.score ?? null;
     const delta = node.score !== null && parentScore !== null ? node.score - parentScore : null;
     this.deps.prm.learn(input, { improved: delta !== null && delta > 0, delta });
+  }
+
+  /** One repair attempt for a model-written candidate that failed to compile or its tests. */
+  private queueRepair(node: CandidateNode): void {
+    if (this.config.repair === false || node.mode === 'repair' || !node.sourceId) return;
+    if (!this.sourcesById.get(node.sourceId)?.supportsModes) return;
+    this.pendingRepairs.push(node);
+  }
+
+  /** A second parent for crossover: another of the top candidates, if there is one. */
+  private pickSecondParent(parent: CandidateNode): CandidateNode | undefined {
+    const others = this.rankedNodes.slice(0, 6).filter((n) => n.id !== parent.id);
+    return others.length > 0 ? pick(others, this.random) : undefined;
+  }
+
+  /** Notes left by the last few ancestors (e.g. SEARCH blocks that did not match), nearest first. */
+  private lineageNotes(from: CandidateNode): string[] {
+    const notes: string[] = [];
+    for (let n: CandidateNode | undefined = from, hops = 0; n && hops < 6 && notes.length < 3; hops++) {
+      if (n.lineageNote) notes.push(n.lineageNote);
+      n = n.parentId !== null ? this.node(n.parentId) : undefined;
+    }
+    return notes;
+  }
+
+  /** Tells the bandit how the child of `node.sourceId` did; a cancelled call is only released. */
+  private rewardSource(node: CandidateNode, status: 'done' | 'failed' | 'skipped', reason: string | undefined): void {
+    if (!node.sourceId) return;
+    const usage = this.usage.get(node.sourceId);
+    if (status === 'skipped' && reason !== undefined && reason.startsWith('run stopped')) {
+      this.bandit.release(node.sourceId);
+      return;
+    }
+    const parent = node.parentId !== null ? this.node(node.parentId) : undefined;
+    const root = this.root();
+    const reward = status === 'done' ? improvementReward(node.score, parent?.score ?? null, root.status === 'done' ? root.score : null) : 0;
+    this.bandit.update(node.sourceId, reward, node.costUsd, node.tokensIn, node.tokensOut);
+    if (usage) {
+      usage.pulls++;
+      usage.rewardTotal += reward;
+    }
   }
 
   // ---- bookkeeping -------------------------------------------------------------------------
@@ -468,6 +616,11 @@ export class EvolutionRun {
   private settle(node: CandidateNode, status: 'done' | 'failed' | 'skipped', reason?: string): false {
     node.status = status;
     if (reason !== undefined) node.reason = reason;
+    // PRM-skipped nodes wait: they may still be evaluated on demand, and are rewarded then.
+    if (!node.skippedByPrm && !this.rewarded.has(node.id)) {
+      this.rewarded.add(node.id);
+      this.rewardSource(node, status, reason);
+    }
     node.finishedAt = this.now();
     this.emit({ type: 'node-updated', node: { ...node } });
     this.strategy.observe(node, this.view);
@@ -496,7 +649,15 @@ export class EvolutionRun {
 
   private finish(status: RunStatus, message?: string): void {
     if (this.status === 'failed') status = 'failed';
-    this.setStatus(status, message ?? this.statusMessage);
+    // Choices for children that never settled (stopped mid-round) are released.
+    for (const n of this.nodeList) {
+      if (n.sourceId && !this.rewarded.has(n.id)) {
+        this.rewarded.add(n.id);
+        this.bandit.release(n.sourceId);
+      }
+    }
+    if (this.statusMessage && !this.stopReason) this.stopReason = this.statusMessage;
+    this.setStatus(status, message ?? this.statusMessage ?? this.stopReason);
     this.resolveDone(this.summary());
   }
 

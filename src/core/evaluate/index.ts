@@ -4,3 +4,4 @@ export { detectBubblewrap, bubblewrapArgv, type BubblewrapProbe, type Bubblewrap
 export { runCommand, type RunCommandOptions, type ProcessOutcome } from './processRunner';
 export { findResultInStdout, parseResultFile, parseJsonLenient, validateResult, type ContractVerdict } from './resultContract';
 export { SandboxCopy, type BaseCopyStats, type EvaluationDir, type SandboxCopyOptions } from './sandboxCopy';
+export { WorkSlotPool, WorkSlot, MAX_SLOT_ENTRIES } from './workSlots';

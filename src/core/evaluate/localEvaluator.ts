@@ -1,11 +1,14 @@
-// Runs an evaluator command on this machine (contract v1): one sandbox copy of the workspace per
-// evaluation, bubblewrap when available, limits on time, memory and output.
-import { promises as fs } from 'node:fs';
+// Runs an evaluator command on this machine (contract v1): every evaluation in its own copy of the
+// workspace (a reused, checked slot for small workspaces, a fresh copy for large ones), bubblewrap
+// when available, limits on time, memory and output.
+import { existsSync, promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
 import { bubblewrapArgv, detectBubblewrap } from './bubblewrap';
 import { DEFAULT_MAX_OUTPUT_BYTES, runCommand, type ProcessOutcome } from './processRunner';
 import { findResultInStdout, parseResultFile, validateResult, type ContractVerdict } from './resultContract';
 import { SandboxCopy, type EvaluationDir } from './sandboxCopy';
+import { MAX_SLOT_ENTRIES, WorkSlotPool, type WorkSlot } from './workSlots';
 
 export type SandboxPreference = 'auto' | 'bwrap' | 'none';
 
@@ -57,6 +60,9 @@ function inheritedEnv(): Record<string, string> {
 }
 
 async function readIfPresent(path: string): Promise<string | undefined> {
+  // Most evaluators print their result: a synchronous existence check is cheaper than a failing
+  // read through the thread pool.
+  if (!existsSync(path)) return undefined;
   try {
     const text = await fs.readFile(path, 'utf8');
     return text.trim().length > 0 ? text : undefined;
@@ -79,6 +85,12 @@ export class LocalEvaluator implements Evaluator {
   private readonly options: LocalEvaluatorOptions;
   private preparing: Promise<void> | undefined;
   private copy: SandboxCopy | undefined;
+  /** Reused work dirs; undefined for a workspace too large to check cheaply (fresh copies then). */
+  private slots: WorkSlotPool | undefined;
+  /** Fresh-copy removals still running (off the critical path). */
+  private readonly removals = new Set<Promise<void>>();
+  /** Environment shared by every evaluation: read once, as reading process.env is not free. */
+  private baseEnv: Record<string, string> = {};
   private mode: 'bwrap' | 'none' = 'none';
   private devices: string[] = [];
   private disposed = false;
@@ -113,8 +125,24 @@ export class LocalEvaluator implements Evaluator {
         throw new Error(`sandbox 'bwrap' requested but bubblewrap is not usable: ${probe.problem ?? 'unknown problem'}`);
       }
     }
-    const { copy } = await SandboxCopy.create({ workspaceRoot: this.options.workspaceRoot, tempParent: this.options.tempParent });
+    this.baseEnv = {
+      ...inheritedEnv(),
+      ...(this.mode === 'bwrap' ? { TMPDIR: '/tmp' } : {}),
+      ...this.options.env,
+    };
+    const { copy, stats } = await SandboxCopy.create({ workspaceRoot: this.options.workspaceRoot, tempParent: this.options.tempParent });
+    try {
+      if (stats.entries <= MAX_SLOT_ENTRIES) {
+        const slots = new WorkSlotPool(copy.baseDir, join(copy.root, 'slots'));
+        await slots.warm();
+        this.slots = slots;
+      }
+    } catch (error) {
+      await copy.dispose();
+      throw error;
+    }
     if (this.disposed) {
+      await this.slots?.dispose();
       await copy.dispose();
       throw new Error('evaluator is disposed');
     }
@@ -136,11 +164,23 @@ export class LocalEvaluator implements Evaluator {
     });
     if (signal.aborted) return failure('cancelled', 'evaluation cancelled');
     let evaluation: EvaluationDir;
+    let slot: WorkSlot | undefined;
+    let slots: WorkSlotPool | undefined;
+    let copy: SandboxCopy | undefined;
     try {
       await this.prepare();
-      if (!this.copy) throw new Error('evaluator is disposed');
-      evaluation = await this.copy.createEvaluationDir(request.evaluationId, request.relativePath, request.candidateFileText);
+      copy = this.copy;
+      slots = this.slots;
+      if (!copy) throw new Error('evaluator is disposed');
+      if (slots) {
+        slot = await slots.acquire();
+        await slots.writeCandidate(slot, request.relativePath, request.candidateFileText);
+        evaluation = slot;
+      } else {
+        evaluation = await copy.createEvaluationDir(request.evaluationId, request.relativePath, request.candidateFileText);
+      }
     } catch (error) {
+      if (slot) slots?.release(slot);
       return failure('error', `could not prepare the evaluation: ${error instanceof Error ? error.message : String(error)}`);
     }
 
@@ -151,8 +191,16 @@ export class LocalEvaluator implements Evaluator {
       result = this.interpret(outcome, resultText);
       return result;
     } finally {
-      if (!(this.options.keepFailedWorkDirs && result?.status !== 'ok')) {
-        await this.copy?.removeEvaluationDir(evaluation).catch(() => undefined);
+      // Cleaning up happens after the answer, in the background: a slot is checked and repaired
+      // before it is handed out again, and dispose() waits for all of it.
+      const keep = this.options.keepFailedWorkDirs === true && result?.status !== 'ok';
+      if (slot) {
+        if (keep) slots?.detach(slot);
+        else slots?.release(slot);
+      } else if (!keep) {
+        const removal = copy.removeEvaluationDir(evaluation).catch(() => undefined);
+        this.removals.add(removal);
+        void removal.finally(() => this.removals.delete(removal));
       }
     }
   }
@@ -160,9 +208,7 @@ export class LocalEvaluator implements Evaluator {
   private run(request: EvaluationRequest, evaluation: EvaluationDir, signal: AbortSignal): Promise<ProcessOutcome> {
     const sandboxed = this.mode === 'bwrap';
     const env: Record<string, string> = {
-      ...inheritedEnv(),
-      ...(sandboxed ? { TMPDIR: '/tmp' } : {}),
-      ...this.options.env,
+      ...this.baseEnv,
       GENESIS_CANDIDATE_FILE: evaluation.candidateFile,
       GENESIS_WORKDIR: evaluation.workDir,
       GENESIS_FUNCTION: request.functionName,
@@ -256,7 +302,11 @@ export class LocalEvaluator implements Evaluator {
     this.disposed = true;
     await this.preparing?.catch(() => undefined);
     const copy = this.copy;
+    const slots = this.slots;
     this.copy = undefined;
+    this.slots = undefined;
+    await slots?.dispose();
+    await Promise.all([...this.removals]);
     await copy?.dispose();
   }
 }

@@ -1,7 +1,8 @@
 // The evaluator never sees the user's files: once per run the workspace is copied into a base
-// dir (respecting .gitignore), and every evaluation gets its own full copy of that base with the
-// candidate file written over it. Full copies, not hardlinks: a hardlinked file written by a
-// candidate would change the shared base (and every later evaluation).
+// dir (respecting .gitignore), and every evaluation works in a full copy of that base with the
+// candidate file written over it: a reused slot for small workspaces (workSlots.ts), a fresh copy
+// per evaluation otherwise. Full copies, not hardlinks: a hardlinked file written by a candidate
+// would change the shared base (and every later evaluation).
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,8 @@ export interface SandboxCopyOptions {
 
 export interface BaseCopyStats {
   files: number;
+  /** Files, folders and links in the base (what a work-dir check has to look at). */
+  entries: number;
   bytes: number;
   linkedDirs: string[];
   durationMs: number;
@@ -106,6 +109,28 @@ async function copyTree(from: string, to: string): Promise<void> {
   await fs.cp(from, to, { recursive: true, verbatimSymlinks: true, mode: fsConstants.COPYFILE_FICLONE });
 }
 
+/**
+ * Copies a file, folder or link in this process, links kept as links, modes and times kept like
+ * `cp -a`. For small trees it beats starting `cp` (a process costs a few milliseconds); the files
+ * of a folder are copied concurrently, cloned where the file system can.
+ */
+export async function cloneTree(from: string, to: string): Promise<void> {
+  const stats = await fs.lstat(from);
+  if (stats.isSymbolicLink()) {
+    await fs.symlink(await fs.readlink(from), to);
+  } else if (stats.isFile()) {
+    await fs.copyFile(from, to, fsConstants.COPYFILE_FICLONE);
+    await fs.utimes(to, stats.atime, stats.mtime);
+  } else if (stats.isDirectory()) {
+    await fs.mkdir(to);
+    const names = await fs.readdir(from);
+    await Promise.all(names.map((name) => cloneTree(join(from, name), join(to, name))));
+    await fs.chmod(to, stats.mode & 0o7777);
+    await fs.utimes(to, stats.atime, stats.mtime);
+  }
+  // Sockets, FIFOs and devices are never in the base.
+}
+
 export class SandboxCopy {
   readonly root: string;
   readonly baseDir: string;
@@ -135,7 +160,7 @@ export class SandboxCopy {
 
   private async copyBase(): Promise<BaseCopyStats> {
     const started = performance.now();
-    const stats: BaseCopyStats = { files: 0, bytes: 0, linkedDirs: [], durationMs: 0 };
+    const stats: BaseCopyStats = { files: 0, entries: 1, bytes: 0, linkedDirs: [], durationMs: 0 };
     await fs.mkdir(this.baseDir, { recursive: true });
     const walk = async (rel: string, layers: IgnoreLayer[]): Promise<void> => {
       const source = join(this.workspaceRoot, rel);
@@ -158,14 +183,17 @@ export class SandboxCopy {
             if (LINKED_WHEN_IGNORED.has(entry.name)) {
               await fs.symlink(from, to);
               stats.linkedDirs.push(childRel);
+              stats.entries++;
             }
             continue;
           }
           await fs.mkdir(to);
+          stats.entries++;
           await walk(childRel, active);
         } else if (entry.isSymbolicLink()) {
           if (isIgnored(active, childRel, false)) continue;
           await fs.symlink(await fs.readlink(from), to);
+          stats.entries++;
         } else if (entry.isFile()) {
           if (!isIgnored(active, childRel, false)) files.push({ from, to, rel: childRel });
         }
@@ -184,6 +212,7 @@ export class SandboxCopy {
         }
         await Promise.all(batch.map((f) => fs.copyFile(f.from, f.to, fsConstants.COPYFILE_FICLONE)));
         stats.files += batch.length;
+        stats.entries += batch.length;
       }
     };
     await walk('', []);
@@ -193,7 +222,8 @@ export class SandboxCopy {
 
   /**
    * A fresh copy of the base for one evaluation with the candidate file written over its
-   * original. `evaluationId` only names the folder; every call gets a new one.
+   * original. `evaluationId` only names the folder; every call gets a new one. Used for large
+   * workspaces, where checking a reused slot would cost more than copying.
    */
   async createEvaluationDir(evaluationId: string, relativePath: string, candidateText: string): Promise<EvaluationDir> {
     const safeId = evaluationId.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64) || 'eval';

@@ -88,6 +88,30 @@ export class TreeSitterService {
     return this.withTree(text, language, (tree) => collectSyntaxIssues(tree, text, language));
   }
 
+  /**
+   * The type of every node (named and anonymous, ERROR and MISSING included) grouped by the
+   * 0-based line it starts on. The PRM compares these between a parent and a child, hunk by hunk.
+   */
+  async nodeTypesByLine(text: string, language: LanguageId): Promise<string[][]> {
+    return this.withTree(text, language, (tree) => {
+      const lines: string[][] = [];
+      const cursor = tree.walk();
+      try {
+        // Depth-first walk with one cursor: no Node objects are made, which keeps it fast.
+        for (;;) {
+          const row = cursor.startPosition.row;
+          (lines[row] ??= []).push(cursor.nodeIsMissing ? `MISSING ${cursor.nodeType}` : cursor.nodeType);
+          if (cursor.gotoFirstChild()) continue;
+          while (!cursor.gotoNextSibling()) {
+            if (!cursor.gotoParent()) return Array.from(lines, (types) => types ?? []);
+          }
+        }
+      } finally {
+        cursor.delete();
+      }
+    });
+  }
+
   /** Makes sure the grammar is loaded (e.g. to warm up before the first user action). */
   async preload(language: LanguageId): Promise<void> {
     await this.parserFor(language);

@@ -17,6 +17,12 @@ export function classifyHttpFailure(error: unknown, target: CallTarget): Failure
   const { url, model } = target;
   if (status === undefined) return classifyWithoutStatus(error, url);
 
+  if (looksLikeHtml(error)) {
+    return {
+      retry: status >= 500 ? 'backoff' : 'never',
+      message: `${url} answered HTTP ${status} with a web page, not the model API: check the base URL`,
+    };
+  }
   const detail = serverMessage(error);
   const withDetail = (text: string) => (detail ? `${text}: ${detail}` : text);
   if (status === 429) {
@@ -39,8 +45,31 @@ export function classifyHttpFailure(error: unknown, target: CallTarget): Failure
       message: withDetail(`not found (404) at ${url}: check the base URL (it usually ends in /v1) and the model ${model}`),
     };
   }
+  if ((status === 400 || status === 413) && isContextTooLong(error)) {
+    return { retry: 'never', message: withDetail(`prompt too long for ${model} at ${url}`) };
+  }
   if (status === 400 || status === 422) return { retry: 'never', message: withDetail(`request rejected (${status}) by ${url}`) };
   return { retry: 'never', message: withDetail(`unexpected HTTP ${status} from ${url}`) };
+}
+
+const CONTEXT_TOO_LONG =
+  /context[ _-]?length|context size|context window|prompt is too long|too many tokens|exceed_context|input is too long/i;
+
+/** The server refused the prompt because it does not fit the model's context window. */
+export function isContextTooLong(error: unknown): boolean {
+  const status = numberField(error, 'status');
+  if (status !== 400 && status !== 413) return false;
+  const body = error && typeof error === 'object' ? (error as { error?: unknown }).error : undefined;
+  const code = stringField(body, 'code') ?? stringField(error, 'code') ?? '';
+  const text = `${code} ${serverMessage(error) ?? ''} ${error instanceof Error ? error.message : ''}`;
+  return CONTEXT_TOO_LONG.test(text);
+}
+
+/** An HTML page where JSON was expected: the base URL points at a web site or UI, not the API. */
+export function looksLikeHtml(error: unknown): boolean {
+  const body = error && typeof error === 'object' ? (error as { error?: unknown }).error : undefined;
+  const texts = [typeof body === 'string' ? body : '', error instanceof Error ? error.message : ''];
+  return texts.some((t) => /<(!doctype html|html[\s>]|head[\s>]|body[\s>])/i.test(t));
 }
 
 function classifyWithoutStatus(error: unknown, url: string): FailureClass {

@@ -6,7 +6,8 @@ import { indentChar, isBlank, leadingWhitespace, reindentRewrite, shiftLine } fr
 
 export type ApplyResult =
   | { ok: true; code: string; kind: MutationKind; blocks: number }
-  | { ok: false; error: string };
+  /** `unmatched`: the SEARCH line a block stumbled on, when that is why nothing applied. */
+  | { ok: false; error: string; unmatched?: string };
 
 export interface SearchReplaceBlock {
   search: string[];
@@ -117,16 +118,17 @@ function stripFences(lines: string[]): string[] {
 function applyBlocks(
   parentLines: readonly string[],
   blocks: readonly SearchReplaceBlock[],
-): { ok: true; lines: string[] } | { ok: false; error: string } {
+): { ok: true; lines: string[] } | { ok: false; error: string; unmatched: string } {
   let lines = [...parentLines];
   for (let b = 0; b < blocks.length; b++) {
     const block = trimBlankEdges(blocks[b]);
-    const match = findExact(lines, block.search) ?? findShifted(lines, block.search);
+    const match = findExact(lines, block.search) ?? findShifted(lines, block.search, trimmed) ?? findShifted(lines, block.search, squashed);
     if (!match) {
-      const culprit = firstUnmatchedLine(lines, block.search);
+      const culprit = shorten(firstUnmatchedLine(lines, block.search));
       return {
         ok: false,
-        error: `SEARCH block ${b + 1} of ${blocks.length} did not match the function: \`${shorten(culprit)}\``,
+        error: `SEARCH block ${b + 1} of ${blocks.length} did not match the function: \`${culprit}\``,
+        unmatched: culprit,
       };
     }
     const unit = indentChar(lines);
@@ -172,18 +174,23 @@ function findExact(lines: readonly string[], search: readonly string[]): Match |
   return null;
 }
 
+const trimmed = (line: string) => line.trim();
+/** Last resort: runs of spaces/tabs inside a line count as one space (`x  =  1` vs `x = 1`). */
+const squashed = (line: string) => line.trim().replace(/[ \t]+/g, ' ');
+
 /**
- * Whitespace-tolerant match: trailing whitespace ignored, blank lines match blank lines, and the
- * indentation may be shifted by one constant amount (the model re-indented the snippet).
+ * Whitespace-tolerant match: lines equal under `normalize` (trailing whitespace ignored, or all
+ * spacing runs squashed), blank lines match blank lines, and the indentation may be shifted by
+ * one constant amount (the model re-indented the snippet).
  */
-function findShifted(lines: readonly string[], search: readonly string[]): Match | null {
+function findShifted(lines: readonly string[], search: readonly string[], normalize: (line: string) => string): Match | null {
   outer: for (let start = 0; start + search.length <= lines.length; start++) {
     let delta: number | null = null;
     for (let k = 0; k < search.length; k++) {
       const have = lines[start + k];
       const want = search[k];
       if (isBlank(have) && isBlank(want)) continue;
-      if (have.trim() !== want.trim()) continue outer;
+      if (normalize(have) !== normalize(want)) continue outer;
       if (start + k === 0) continue; // the first line's indentation is not in the code
       const d = leadingWhitespace(have).length - leadingWhitespace(want).length;
       if (delta === null) delta = d;

@@ -1,32 +1,38 @@
 // The foundation's policy: mostly mutate the best candidate, sometimes one of the top few;
 // evaluate every admitted child. Simple, and a strong baseline for literal tuning.
 import type { CandidateNode } from '../types';
-import { pick } from '../util/random';
+import { savedRandomState, savedRecord } from './savedState';
 import type { ChildPlan, SearchStrategy, SearchView, StrategyOptions } from './strategy';
-import { numberOption } from './strategy';
+import { formatScore, integerOption, numberOption, slotsThisRound } from './strategy';
+import { StrategyRandom } from './strategyRandom';
 
 export class ElitistStrategy implements SearchStrategy {
   readonly name = 'elitist';
+  /** Share of children that mutate the best candidate. */
   private readonly exploit: number;
+  /** The other children mutate one of the top `topK`, drawn uniformly. */
   private readonly topK: number;
+  private readonly random: StrategyRandom;
 
-  constructor(options?: StrategyOptions) {
-    this.exploit = numberOption(options, 'exploit', 0.7);
-    this.topK = numberOption(options, 'topK', 5, 1);
+  constructor(options?: StrategyOptions, restored?: unknown) {
+    this.exploit = Math.min(1, numberOption(options, 'exploit', 0.7));
+    this.topK = integerOption(options, 'topK', 5);
+    this.random = new StrategyRandom(savedRandomState(savedRecord(restored, this.name), this.name));
   }
 
   planRound(view: SearchView): ChildPlan[] {
-    const slots = Math.max(1, Math.min(view.concurrency, view.evaluationsLeft));
     const plans: ChildPlan[] = [];
-    for (let i = 0; i < slots; i++) {
+    for (let i = slotsThisRound(view); i > 0; i--) {
       if (view.ranked.length === 0) {
-        plans.push({ parentId: '0', why: 'no evaluated candidate yet: mutate the original' });
-      } else if (view.random() < this.exploit) {
-        plans.push({ parentId: view.ranked[0].id, why: 'exploit: the best candidate so far' });
+        plans.push({ parentId: '0', why: 'elitist: no evaluated candidate yet, mutate the original' });
+      } else if (this.random.next(view) < this.exploit) {
+        const best = view.ranked[0];
+        plans.push({ parentId: best.id, why: `elitist exploit: the best candidate (#${best.id}, score ${formatScore(best.score)})` });
       } else {
         const top = view.ranked.slice(0, this.topK);
-        const parent = pick(top, view.random);
-        plans.push({ parentId: parent.id, why: `explore: rank ${top.indexOf(parent) + 1} of the top ${top.length}` });
+        const rank = Math.floor(this.random.next(view) * top.length);
+        const parent = top[rank];
+        plans.push({ parentId: parent.id, why: `elitist explore: rank ${rank + 1} of the top ${top.length} (#${parent.id}, score ${formatScore(parent.score)})` });
       }
     }
     return plans;
@@ -39,6 +45,6 @@ export class ElitistStrategy implements SearchStrategy {
   observe(): void {}
 
   snapshot(): unknown {
-    return {};
+    return { strategy: this.name, random: this.random.snapshot() };
   }
 }

@@ -50,3 +50,36 @@ export function numberOption(options: StrategyOptions | undefined, name: string,
   const value = options?.[name];
   return typeof value === 'number' && Number.isFinite(value) && value >= min ? value : fallback;
 }
+
+/** A whole-number option (counts, widths, intervals) with a default and a lower bound. */
+export function integerOption(options: StrategyOptions | undefined, name: string, fallback: number, min = 1): number {
+  const value = numberOption(options, name, fallback, min);
+  return Number.isInteger(value) ? value : fallback;
+}
+
+/** One of a fixed set of words; anything else falls back to the default. */
+export function choiceOption<T extends string>(options: StrategyOptions | undefined, name: string, choices: readonly T[], fallback: T): T {
+  const value = options?.[name];
+  return typeof value === 'string' && (choices as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+/** Children a strategy may plan this round: at least one, at most what evaluations are left. */
+export function slotsThisRound(view: SearchView): number {
+  return Math.max(1, Math.min(view.concurrency, view.evaluationsLeft));
+}
+
+/** PRM score for ordering; a node the PRM did not score counts as neutral. */
+export function prmOf(node: CandidateNode): number {
+  return node.prmScore ?? 0.5;
+}
+
+/** Candidates best PRM first; ties keep creation order, so the order is reproducible. */
+export function byPrmDescending(candidates: readonly CandidateNode[]): CandidateNode[] {
+  return [...candidates].sort((a, b) => prmOf(b) - prmOf(a) || Number(a.id) - Number(b.id));
+}
+
+/** Short score text for `why` lines. */
+export function formatScore(score: number | null): string {
+  if (score === null) return 'none';
+  return Math.abs(score) >= 1000 || (score !== 0 && Math.abs(score) < 0.001) ? score.toExponential(3) : String(Number(score.toPrecision(5)));
+}

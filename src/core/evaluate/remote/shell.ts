@@ -41,8 +41,9 @@ export interface RemoteEvaluationLayout {
   stderrFile: string;
 }
 
-export function evaluationLayout(sessionDir: string, request: EvaluationRequest, attempt: number): RemoteEvaluationLayout {
-  const dir = posix.join(sessionDir, `eval-${safeName(request.evaluationId)}-${attempt}`);
+/** `sequence` keeps dirs apart when one evaluation id is evaluated again (or retried). */
+export function evaluationLayout(sessionDir: string, request: EvaluationRequest, sequence: number): RemoteEvaluationLayout {
+  const dir = posix.join(sessionDir, `eval-${safeName(request.evaluationId)}-${sequence}`);
   const workDir = posix.join(dir, 'work');
   return {
     dir,
@@ -88,19 +89,50 @@ export function processGroupCommand(command: string, pgidFile: string): string {
   return `if command -v setsid >/dev/null 2>&1; then exec setsid -w /bin/sh -c ${inner} ${args}; else exec /bin/sh -c ${inner} ${args}; fi`;
 }
 
+/** Exit status of the run command when the work dir could not be prepared (before the evaluator ran). */
+export const PREPARE_FAILED_EXIT = 97;
+export const PREPARE_FAILED_MESSAGE = 'genesis: could not prepare the remote work dir';
+
+/**
+ * One remote command for one evaluation: makes the work dir a copy of the setup dir, moves the
+ * uploaded candidate to its relative path, then runs `command` there in its own process group with
+ * `env` exported. Exits PREPARE_FAILED_EXIT (with PREPARE_FAILED_MESSAGE on stderr) when the work
+ * dir cannot be made.
+ */
+export function evaluationCommand(
+  setupDir: string,
+  uploadedCandidate: string,
+  layout: RemoteEvaluationLayout,
+  env: Record<string, string>,
+  command: string,
+): string {
+  const prepare = [
+    `mkdir -p ${shellQuote(layout.workDir)}`,
+    `cp -R ${shellQuote(`${setupDir}/.`)} ${shellQuote(layout.workDir)}`,
+    `mkdir -p ${shellQuote(posix.dirname(layout.candidateFile))}`,
+    `mv -f ${shellQuote(uploadedCandidate)} ${shellQuote(layout.candidateFile)}`,
+  ].join(' && ');
+  return (
+    `{ ${prepare}; } || { echo ${shellQuote(PREPARE_FAILED_MESSAGE)} >&2; exit ${PREPARE_FAILED_EXIT}; }; ` +
+    `cd ${shellQuote(layout.workDir)} && ${exportLine(env)}${processGroupCommand(command, layout.pgidFile)}`
+  );
+}
+
 /**
  * Kills the process group named in `pgidFile`: TERM, up to `graceSec` for it to go, then KILL.
- * Waits briefly for the file in case the command has only just started. Always exits 0.
+ * Waits briefly for the file in case the command has only just started. Always exits 0 (run it
+ * alone or in a subshell). Zombies do not count as alive: an init that reaps slowly keeps them.
  */
 export function killGroupCommand(pgidFile: string, graceSec = 2): string {
   const f = shellQuote(pgidFile);
   const ticks = Math.max(1, Math.round(graceSec * 10));
+  const alive = `ps -e -o pgid= -o stat= | awk -v g="$pg" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'`;
   return [
     `i=0; while [ ! -s ${f} ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done`,
     `[ -s ${f} ] || exit 0`,
     `pg=$(cat ${f})`,
     `pkill -TERM -g "$pg" 2>/dev/null || exit 0`,
-    `i=0; while pgrep -g "$pg" >/dev/null 2>&1 && [ $i -lt ${ticks} ]; do sleep 0.1; i=$((i+1)); done`,
+    `i=0; while ${alive} && [ $i -lt ${ticks} ]; do sleep 0.1; i=$((i+1)); done`,
     `pkill -KILL -g "$pg" 2>/dev/null; exit 0`,
   ].join('; ');
 }

@@ -103,6 +103,11 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A leading `~/` means the home dir, as in ssh_config. */
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
+}
+
 export function describeHost(config: SshHostConfig): string {
   const port = config.port ?? 22;
   return `${config.user}@${config.host}${port === 22 ? '' : `:${port}`}`;
@@ -137,7 +142,8 @@ export class SshConnection {
   }
 
   private async authConfig(): Promise<Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'>> {
-    const { privateKeyPath, passphrase } = this.config;
+    const privateKeyPath = this.config.privateKeyPath ? expandHome(this.config.privateKeyPath) : undefined;
+    const { passphrase } = this.config;
     const useAgent = this.config.useAgent ?? !privateKeyPath;
     const auth: Pick<ConnectConfig, 'privateKey' | 'passphrase' | 'agent'> = {};
     if (privateKeyPath) {
@@ -158,7 +164,7 @@ export class SshConnection {
 
   private async open(signal?: AbortSignal): Promise<LiveClient> {
     const port = this.config.port ?? 22;
-    const knownHostsPath = this.config.knownHostsPath ?? join(homedir(), '.ssh', 'known_hosts');
+    const knownHostsPath = expandHome(this.config.knownHostsPath ?? '~/.ssh/known_hosts');
     let knownHostsText: string;
     try {
       knownHostsText = await fs.readFile(knownHostsPath, 'utf8');
@@ -400,6 +406,17 @@ export class SshConnection {
       new Promise<void>((resolve, reject) =>
         sftp.writeFile(remotePath, data, (error?: Error | null) =>
           error ? reject(new Error(`SFTP write ${remotePath} on ${this.label}: ${error.message}`)) : resolve(),
+        ),
+      ),
+    );
+  }
+
+  /** Creates one directory (its parent must exist). */
+  async mkdir(remotePath: string): Promise<void> {
+    await this.withSftp(`mkdir ${remotePath}`, (sftp) =>
+      new Promise<void>((resolve, reject) =>
+        sftp.mkdir(remotePath, (error?: Error | null) =>
+          error ? reject(new Error(`SFTP mkdir ${remotePath} on ${this.label}: ${error.message}`)) : resolve(),
         ),
       ),
     );

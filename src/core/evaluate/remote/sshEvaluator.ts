@@ -7,7 +7,7 @@ import { posix } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../../types';
 import { explainExit, MAX_RESULT_BYTES, notOkResult, READ_TAIL_BYTES, resultFromOutput } from './remoteResult';
 import {
-  contractEnv, evaluationLayout, exportLine, killGroupCommand, prepareWorkDirCommand, processGroupCommand, safeRelativePath, shellQuote,
+  contractEnv, evaluationCommand, evaluationLayout, killGroupCommand, PREPARE_FAILED_EXIT, PREPARE_FAILED_MESSAGE, safeRelativePath, shellQuote,
   type RemoteEvaluationLayout,
 } from './shell';
 import {
@@ -83,6 +83,8 @@ export class SshEvaluator implements Evaluator {
   private readonly setupDir: string;
   private preparing: Promise<void> | undefined;
   private disposed = false;
+  private readonly removals = new Set<Promise<void>>();
+  private sequence = 0;
   /** Evaluations retried after a dropped connection. */
   retries = 0;
 
@@ -138,8 +140,8 @@ export class SshEvaluator implements Evaluator {
 
     let firstDrop: string | undefined;
     let stale: RemoteEvaluationLayout | undefined;
-    for (let attempt = 1; ; attempt++) {
-      const layout = evaluationLayout(this.sessionDir, request, attempt);
+    for (;;) {
+      const layout = evaluationLayout(this.sessionDir, request, ++this.sequence);
       try {
         if (stale) {
           await this.reconnect(signal);
@@ -158,6 +160,8 @@ export class SshEvaluator implements Evaluator {
             this.options.log?.('warn', `SSH connection to ${this.label} dropped during evaluation ${request.evaluationId} (${message}); retrying it once`);
             continue;
           }
+          // What the last attempt left running is killed once the host can be reached again.
+          this.track(this.reconnect(signal).then(() => this.removeStale(layout)));
           return failure('error', `SSH connection to ${this.label} dropped twice: ${firstDrop}; then ${message}`);
         }
         if (firstDrop !== undefined) return failure('error', `SSH connection to ${this.label} dropped (${firstDrop}) and the retry failed: ${message}`);
@@ -190,34 +194,53 @@ export class SshEvaluator implements Evaluator {
     await this.connection.run(command, { urgent: true });
   }
 
+  /**
+   * One try: the eval dir and the candidate by SFTP, then a single exec that prepares the work dir
+   * and runs the evaluator, then the result file by SFTP. The dir is removed in the background.
+   */
   private async attempt(request: EvaluationRequest, layout: RemoteEvaluationLayout, signal: AbortSignal): Promise<EvaluationResult> {
     await this.prepare(signal);
-    await this.connection.runChecked(prepareWorkDirCommand(this.setupDir, layout), 'creating the remote work dir', signal);
+    await this.connection.mkdir(layout.dir);
     let result: EvaluationResult | undefined;
     try {
-      await this.connection.writeFile(layout.candidateFile, request.candidateFileText);
+      const uploaded = posix.join(layout.dir, 'candidate.upload');
+      await this.connection.writeFile(uploaded, request.candidateFileText);
       if (signal.aborted) throw new Error('evaluation cancelled');
-      const run = await this.runEvaluator(request, layout, signal);
+      const run = await this.runEvaluator(request, layout, uploaded, signal);
       result = await this.interpret(run, layout);
       return result;
     } catch (error) {
       // A drop leaves the dir to the retry (removeStale) or to dispose(); anything else cleans up now.
-      if (!(error instanceof SshConnectionLostError)) await this.removeDir(layout.dir);
+      if (!(error instanceof SshConnectionLostError)) this.removeInBackground(layout.dir);
       throw error;
     } finally {
-      if (result && !(this.options.keepFailedWorkDirs && result.status !== 'ok')) await this.removeDir(layout.dir);
+      if (result && !(this.options.keepFailedWorkDirs && result.status !== 'ok')) this.removeInBackground(layout.dir);
     }
   }
 
-  private async removeDir(dir: string): Promise<void> {
-    await this.connection.run(`rm -rf ${shellQuote(dir)}`, { urgent: true }).catch(() => undefined);
+  /** Removes a finished evaluation's dir without making the caller wait; dispose() waits for these. */
+  private removeInBackground(dir: string): void {
+    this.track(this.connection.run(`rm -rf ${shellQuote(dir)}`, { urgent: true }));
   }
 
-  private async runEvaluator(request: EvaluationRequest, layout: RemoteEvaluationLayout, signal: AbortSignal): Promise<EvaluatorRun> {
+  private track(work: Promise<unknown>): void {
+    const done: Promise<void> = work.then(
+      () => undefined,
+      () => undefined,
+    ).finally(() => this.removals.delete(done));
+    this.removals.add(done);
+  }
+
+  /** Resolves when the background removals started so far have finished. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.removals]);
+  }
+
+  private async runEvaluator(request: EvaluationRequest, layout: RemoteEvaluationLayout, uploaded: string, signal: AbortSignal): Promise<EvaluatorRun> {
     const timeoutMs = (this.options.timeoutSec ?? 60) * 1000;
     const graceSec = this.options.killGraceSec ?? 2;
     const env = { ...this.options.env, ...contractEnv(request, layout) };
-    const command = `cd ${shellQuote(layout.workDir)} && ${exportLine(env)}${processGroupCommand(this.options.command, layout.pgidFile)}`;
+    const command = evaluationCommand(this.setupDir, uploaded, layout, env, this.options.command);
     const state = { timedOut: false, cancelled: false, outputLimited: false };
     let killing: Promise<void> | undefined;
     let forceClose: ReturnType<typeof setTimeout> | undefined;
@@ -286,6 +309,10 @@ export class SshEvaluator implements Evaluator {
       if (error instanceof SshConnectionLostError) throw error;
       return notOkResult('error', `could not read the result file: ${errorText(error)}`, output);
     }
+    if (outcome.exitCode === PREPARE_FAILED_EXIT && outcome.stderrTail.includes(PREPARE_FAILED_MESSAGE)) {
+      const detail = outcome.stderrTail.split('\n').filter((l) => l.trim() && !l.includes(PREPARE_FAILED_MESSAGE)).pop() ?? '';
+      return notOkResult('error', `could not prepare the remote work dir on ${this.label}${detail ? `: ${detail.trim()}` : ''}`, output);
+    }
     return resultFromOutput(output, resultText, (contractError) =>
       explainExit(outcome.exitCode, outcome.signal, outcome.stderrTail, this.options.command, contractError),
     );
@@ -296,6 +323,7 @@ export class SshEvaluator implements Evaluator {
     if (this.disposed) return;
     this.disposed = true;
     await this.preparing?.catch(() => undefined);
+    await this.settled();
     try {
       await this.connection.connect();
       await this.connection.run(`rm -rf ${shellQuote(this.sessionDir)}`, { urgent: true });
