@@ -4,7 +4,7 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { languageFor } from '../core/lang/languages';
 import { devWasmPaths, TreeSitterService, wasmPathsIn, type TreeSitterPaths } from '../core/lang/treeSitter';
 import { parsePrice, type PriceOverrides } from '../core/llm/pricing';
-import { startRun } from '../core/session';
+import { resumeRun, startRun, type StartedRun } from '../core/session';
 import { RunStore } from '../core/store/runStore';
 import type { CandidateNode, RunSummary } from '../core/types';
 import { integer, parseArgs, single, UsageError } from './args';
@@ -29,6 +29,9 @@ const USAGE = `Usage:
       --json              print the summary as JSON on stdout (progress goes to stderr)
   genesis runs list [--runs-dir DIR] [--json]
   genesis runs show RUN_ID [--runs-dir DIR] [--json]
+  genesis runs resume RUN_ID [--budget N] [--runs-dir DIR] [--no-sandbox] [--json]
+      continue a run that was interrupted (crash, Ctrl+C) or stopped: completed evaluations are
+      kept, in-flight ones run again, the search and the model bandit continue
 API keys come from GENESIS_API_KEY, else OPENAI_API_KEY (OpenAI-style) or ANTHROPIC_API_KEY
 (Anthropic-style).`;
 
@@ -81,8 +84,7 @@ async function evolve(argv: string[]): Promise<number> {
     startLine = found.startLine;
   }
 
-  const progress = (text: string) => process.stderr.write(text + '\n');
-  const { run, evaluator } = await startRun({
+  const started = await startRun({
     workspaceRoot,
     filePath,
     fileText,
@@ -105,7 +107,37 @@ async function evolve(argv: string[]): Promise<number> {
     ...(single(args, 'strategy') ? { strategy: single(args, 'strategy') } : {}),
     log: (level, message) => progress(`genesis: ${level}: ${message}`),
   });
-  progress(`genesis: run ${run.runId}: evolving ${name} in ${filePath} (${evaluator.sandboxMode === 'bwrap' ? 'sandboxed with bubblewrap' : 'UNSANDBOXED'})`);
+  const code = await followRun(started, `evolving ${name} in ${filePath}`, runsDir, json);
+  treeSitter.dispose();
+  return code;
+}
+
+const progress = (text: string) => process.stderr.write(text + '\n');
+
+async function resume(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['runs-dir', 'budget'], ['json', 'no-sandbox']);
+  const runId = args.positional[0];
+  if (!runId) throw new UsageError('runs resume needs a RUN_ID');
+  const runsDir = resolve(single(args, 'runs-dir') ?? join(process.cwd(), '.genesis', 'runs'));
+  const budgetText = single(args, 'budget');
+  const treeSitter = new TreeSitterService(findWasm());
+  const started = await resumeRun({
+    runId,
+    runsDir,
+    treeSitter,
+    ...(budgetText !== undefined ? { budget: integer(args, 'budget', 1) } : {}),
+    sandbox: args.switches.has('no-sandbox') ? 'none' : 'auto',
+    apiKeyFor: async (spec) => process.env.GENESIS_API_KEY ?? (/^anthropic/.test(spec) ? process.env.ANTHROPIC_API_KEY : process.env.OPENAI_API_KEY),
+    log: (level, message) => progress(`genesis: ${level}: ${message}`),
+  });
+  const code = await followRun(started, `resuming ${started.run.config.functionName}`, runsDir, args.switches.has('json'));
+  treeSitter.dispose();
+  return code;
+}
+
+/** Prints progress until the run ends (Ctrl+C stops it cleanly), then the summary. */
+async function followRun({ run, evaluator }: StartedRun, what: string, runsDir: string, json: boolean): Promise<number> {
+  progress(`genesis: run ${run.runId}: ${what} (${evaluator.sandboxMode === 'bwrap' ? 'sandboxed with bubblewrap' : 'UNSANDBOXED'})`);
   run.onEvent((event) => {
     if (event.type !== 'node-updated') return;
     const node = event.node;
@@ -123,7 +155,6 @@ async function evolve(argv: string[]): Promise<number> {
   const summary = await run.done;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
-  treeSitter.dispose();
   const best = summary.bestNodeId ? run.node(summary.bestNodeId) : undefined;
   const report = summaryReport(summary, best, join(runsDir, summary.runId), run.config.models, run.nodes());
   if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -195,6 +226,7 @@ function printHuman(report: ReturnType<typeof summaryReport>): void {
 
 async function runs(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
+  if (sub === 'resume') return resume(rest);
   const args = parseArgs(rest, ['runs-dir'], ['json']);
   const runsDir = resolve(single(args, 'runs-dir') ?? join(process.cwd(), '.genesis', 'runs'));
   const store = new RunStore(runsDir);

@@ -1,17 +1,37 @@
-// Wires the parts of a run together: locate the function, build the mutation sources, the PRM,
-// the evaluator and the store, then start the engine. Used by the extension and the CLI alike.
+// Wires the parts of a run together: locate the function, build the mutation sources, the
+// search strategy, the PRM, the evaluator and the store, then start the engine — for a new run
+// (startRun) or a stored one that stopped or crashed (resumeRun). Used by the extension and
+// the CLI alike.
 import { relative } from 'node:path';
-import { EvolutionRun } from './engine/run';
+import { EvolutionRun, type RestoredRun } from './engine/run';
 import { LocalEvaluator } from './evaluate/localEvaluator';
 import { TreeSitterService, wasmPathsIn } from './lang/treeSitter';
 import { ProviderLimits } from './llm/concurrency';
 import type { PriceOverrides } from './llm/pricing';
 import { createMutationSource } from './llm/sourceFactory';
 import { HeuristicPrm } from './prm/heuristicPrm';
+import { createStrategy, DEFAULT_STRATEGY, DEFAULT_STRATEGY_OPTIONS } from './search/index';
 import { newRunId, RunStore } from './store/runStore';
-import type { FunctionLocation, LanguageId, MutationSource, RunConfig } from './types';
+import type { FunctionLocation, LanguageId, MutationSource, RunConfig, RunSource } from './types';
 
-export interface StartRunOptions {
+/** What both a new and a resumed run need from their host (extension or CLI). */
+export interface RunEnvironment {
+  runsDir: string;
+  /** Folder with tree-sitter.wasm and the grammar .wasm files. */
+  wasmDir?: string;
+  /** An already started tree-sitter service (the extension keeps one). */
+  treeSitter?: TreeSitterService;
+  apiKeyFor?: (modelSpec: string) => Promise<string | undefined>;
+  /** Lets the VS Code layer supply sources the core cannot build (vscode-lm:...); undefined = default. */
+  sourceFor?: (modelSpec: string) => Promise<MutationSource> | undefined;
+  /** User prices (USD per million tokens) by model name or spec. */
+  prices?: PriceOverrides;
+  sandbox?: 'auto' | 'none';
+  memoryMb?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface StartRunOptions extends RunEnvironment {
   workspaceRoot: string;
   filePath: string;
   fileText: string;
@@ -25,23 +45,16 @@ export interface StartRunOptions {
   concurrency?: number;
   seed?: number;
   timeoutSec?: number;
-  runsDir: string;
-  /** Folder with tree-sitter.wasm and the grammar .wasm files. */
-  wasmDir?: string;
-  /** An already started tree-sitter service (the extension keeps one). */
-  treeSitter?: TreeSitterService;
-  apiKeyFor?: (modelSpec: string) => Promise<string | undefined>;
-  /** Lets the VS Code layer supply sources the core cannot build (vscode-lm:...); undefined = default. */
-  sourceFor?: (modelSpec: string) => Promise<MutationSource> | undefined;
-  /** User prices (USD per million tokens) by model name or spec. */
-  prices?: PriceOverrides;
   budgetUsd?: number;
   budgetTokens?: number;
   strategy?: string;
   strategyOptions?: Record<string, number | string | boolean>;
-  sandbox?: 'auto' | 'none';
-  memoryMb?: number;
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface ResumeRunOptions extends RunEnvironment {
+  runId: string;
+  /** Raise the evaluation budget while resuming. */
+  budget?: number;
 }
 
 export interface StartedRun {
@@ -51,18 +64,18 @@ export interface StartedRun {
 }
 
 export async function startRun(options: StartRunOptions): Promise<StartedRun> {
-  const log = options.log ?? (() => undefined);
   if (!Number.isInteger(options.budget) || options.budget < 1) throw new Error(`the budget must be a whole number ≥ 1 (got ${options.budget})`);
   if (!options.evaluatorCommand.trim()) throw new Error('no evaluator command: set one (e.g. "python3 evaluate.py")');
   if (options.models.length === 0) throw new Error('no model: use "offline" or "openai-compatible:URL#MODEL"');
+  const strategy = options.strategy ?? DEFAULT_STRATEGY;
+  createStrategy(strategy, options.strategyOptions); // fails early on an unknown name or bad options
 
-  const ownTreeSitter = !options.treeSitter;
-  if (!options.treeSitter && !options.wasmDir) throw new Error('startRun needs treeSitter or wasmDir');
-  const treeSitter = options.treeSitter ?? new TreeSitterService(wasmPathsIn(options.wasmDir as string));
-  const location = await treeSitter.findFunctionByName(options.fileText, options.language, options.functionName, options.functionStartLine);
-  if (!location) throw new Error(`function ${options.functionName} not found in ${options.filePath}`);
-
-  const sources = await Promise.all(options.models.map((spec) => (options.sourceFor?.(spec) ?? createSource(spec, options))));
+  const treeSitter = treeSitterFor(options);
+  const location = await treeSitter.service.findFunctionByName(options.fileText, options.language, options.functionName, options.functionStartLine);
+  if (!location) {
+    treeSitter.release();
+    throw new Error(`function ${options.functionName} not found in ${options.filePath}`);
+  }
   const config: RunConfig = {
     language: options.language,
     functionName: location.name,
@@ -70,62 +83,125 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
     relativePath: relative(options.workspaceRoot, options.filePath),
     workspaceRoot: options.workspaceRoot,
     evaluatorCommand: options.evaluatorCommand,
-    models: sources.map((s) => s.id),
+    models: [...options.models],
     budget: options.budget,
     concurrency: options.concurrency ?? 2,
     seed: options.seed ?? 1,
     timeoutSec: options.timeoutSec ?? 60,
+    strategy,
     ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
     ...(options.budgetTokens !== undefined ? { budgetTokens: options.budgetTokens } : {}),
-    ...(options.strategy ? { strategy: options.strategy } : {}),
     ...(options.strategyOptions ? { strategyOptions: options.strategyOptions } : {}),
   };
-  if (config.relativePath.startsWith('..')) throw new Error(`${options.filePath} is outside the workspace ${options.workspaceRoot}`);
+  if (config.relativePath.startsWith('..')) {
+    treeSitter.release();
+    throw new Error(`${options.filePath} is outside the workspace ${options.workspaceRoot}`);
+  }
+  const source: RunSource = { fileText: options.fileText, startIndex: location.startIndex, endIndex: location.endIndex };
+  return launch(options, treeSitter, config, source, { runId: newRunId(), rootCode: location.text }, location);
+}
 
-  const evaluator = new LocalEvaluator({
-    workspaceRoot: options.workspaceRoot,
-    command: options.evaluatorCommand,
-    timeoutSec: config.timeoutSec,
-    sandbox: options.sandbox === 'none' ? 'none' : 'auto',
-    ...(options.memoryMb ? { memoryMb: options.memoryMb } : {}),
-  });
-  await evaluator.prepare();
-  if (evaluator.sandboxMode === 'none') log('warn', 'evaluations run unsandboxed (bubblewrap is not available or is turned off)');
+/**
+ * Continues a stored run (interrupted by a crash or reload, or stopped): completed evaluations
+ * are kept, in-flight ones are evaluated again, the strategy and the model bandit continue from
+ * their last saved state, and new events are appended to the same log.
+ */
+export async function resumeRun(options: ResumeRunOptions): Promise<StartedRun> {
+  const stored = await new RunStore(options.runsDir).load(options.runId);
+  if (!stored.source) throw new Error(`run ${options.runId} was recorded without its source file and cannot be resumed; start a new run instead`);
+  const config: RunConfig = { ...stored.config, strategy: stored.config.strategy ?? stored.searchState?.strategy ?? DEFAULT_STRATEGY };
+  const budget = Math.max(options.budget ?? 0, stored.summary.budget);
+  const root = stored.nodes[0];
+  const { fileText, startIndex, endIndex } = stored.source;
+  const location: FunctionLocation = {
+    name: config.functionName,
+    language: config.language,
+    kind: 'function',
+    startIndex,
+    endIndex,
+    startLine: lineAt(fileText, startIndex),
+    endLine: lineAt(fileText, endIndex),
+    text: root.code,
+  };
+  const restore: RestoredRun = { nodes: stored.nodes, startedAt: stored.summary.startedAt, budget, banditState: stored.searchState?.bandit };
+  const strategyState = stored.searchState && stored.searchState.strategy === config.strategy ? stored.searchState.strategyState : undefined;
+  return launch(options, treeSitterFor(options), config, stored.source, { runId: options.runId, rootCode: root.code, restore }, location, strategyState);
+}
 
-  const fileText = options.fileText;
-  const candidateFile = (code: string) => fileText.slice(0, location.startIndex) + code + fileText.slice(location.endIndex);
-  const store = new RunStore(options.runsDir);
-  const runId = newRunId();
-  const recorder = store.openRecorder(runId, (error) => log('error', error.message));
-  const run: EvolutionRun = new EvolutionRun(
-    config,
-    { runId, rootCode: location.text },
-    {
+async function launch(
+  env: RunEnvironment,
+  treeSitter: { service: TreeSitterService; release(): void },
+  config: RunConfig,
+  source: RunSource,
+  identity: { runId: string; rootCode: string; restore?: RestoredRun },
+  location: FunctionLocation,
+  strategyState?: unknown,
+): Promise<StartedRun> {
+  const log = env.log ?? (() => undefined);
+  let evaluator: LocalEvaluator | undefined;
+  try {
+    const sources = await Promise.all(config.models.map((spec) => env.sourceFor?.(spec) ?? createSource(spec, env)));
+    const strategy = createStrategy(config.strategy ?? DEFAULT_STRATEGY, config.strategyOptions ?? DEFAULT_STRATEGY_OPTIONS, strategyState);
+    evaluator = new LocalEvaluator({
+      workspaceRoot: config.workspaceRoot,
+      command: config.evaluatorCommand,
+      timeoutSec: config.timeoutSec,
+      sandbox: env.sandbox === 'none' ? 'none' : 'auto',
+      ...(env.memoryMb ? { memoryMb: env.memoryMb } : {}),
+    });
+    await evaluator.prepare();
+    if (evaluator.sandboxMode === 'none') log('warn', 'evaluations run unsandboxed (bubblewrap is not available or is turned off)');
+
+    const { fileText, startIndex, endIndex } = source;
+    const candidateFile = (code: string) => fileText.slice(0, startIndex) + code + fileText.slice(endIndex);
+    const recorder = new RunStore(env.runsDir).openRecorder(identity.runId, (error) => log('error', error.message));
+    const chosenEvaluator = evaluator;
+    const run: EvolutionRun = new EvolutionRun(config, identity, {
       sources,
-      evaluator,
+      evaluator: chosenEvaluator,
       prm: new HeuristicPrm(),
+      strategy,
       candidateFile,
-      syntaxIssues: (text) => treeSitter.syntaxIssues(text, options.language),
+      source,
+      syntaxIssues: (text) => treeSitter.service.syntaxIssues(text, config.language),
       // Events are recorded only after construction (start() emits the first), so `run` is set.
       record: (event) => recorder.record(event, run.summary()),
-    },
-  );
-  run.onEvent((event) => {
-    if (event.type === 'log') log(event.level, event.message);
-  });
-  void run.done.finally(async () => {
-    recorder.close();
-    await evaluator.dispose().catch(() => undefined);
-    if (ownTreeSitter) treeSitter.dispose();
-  });
-  run.start();
-  return { run, location, evaluator };
+    });
+    run.onEvent((event) => {
+      if (event.type === 'log') log(event.level, event.message);
+    });
+    void run.done.finally(async () => {
+      recorder.close();
+      await chosenEvaluator.dispose().catch(() => undefined);
+      treeSitter.release();
+    });
+    run.start();
+    return { run, location, evaluator: chosenEvaluator };
+  } catch (error) {
+    await evaluator?.dispose().catch(() => undefined);
+    treeSitter.release();
+    throw error;
+  }
+}
+
+/** The host's tree-sitter service, or one of our own that the run disposes when it ends. */
+function treeSitterFor(env: RunEnvironment): { service: TreeSitterService; release(): void } {
+  if (env.treeSitter) return { service: env.treeSitter, release: () => undefined };
+  if (!env.wasmDir) throw new Error('a run needs treeSitter or wasmDir');
+  const service = new TreeSitterService(wasmPathsIn(env.wasmDir));
+  return { service, release: () => service.dispose() };
 }
 
 /** Per-provider (base URL) concurrency: at most 4 calls in flight to one server, across runs. */
 const providerLimits = new ProviderLimits(() => 4);
 
-async function createSource(spec: string, options: StartRunOptions): Promise<MutationSource> {
-  const apiKey = await options.apiKeyFor?.(spec);
-  return createMutationSource(spec, { ...(apiKey ? { apiKey } : {}), ...(options.prices ? { prices: options.prices } : {}), limits: providerLimits });
+async function createSource(spec: string, env: RunEnvironment): Promise<MutationSource> {
+  const apiKey = await env.apiKeyFor?.(spec);
+  return createMutationSource(spec, { ...(apiKey ? { apiKey } : {}), ...(env.prices ? { prices: env.prices } : {}), limits: providerLimits });
+}
+
+function lineAt(text: string, index: number): number {
+  let line = 0;
+  for (let i = 0; i < index && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
 }

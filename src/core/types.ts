@@ -207,6 +207,14 @@ export interface ModelUsage {
 
 export type RunStatus = 'running' | 'paused' | 'stopped' | 'completed' | 'failed' | 'interrupted';
 
+/** The file a run evolves, as it was at the start: what every candidate file is made from. */
+export interface RunSource {
+  fileText: string;
+  /** The function's range in `fileText`. */
+  startIndex: number;
+  endIndex: number;
+}
+
 /** Summary kept in the run index (sidebar, CLI `runs list`). */
 export interface RunSummary {
   runId: string;
@@ -231,7 +239,10 @@ export interface RunSummary {
 
 /** Events emitted by a run (and appended to its log). */
 export type RunEvent =
-  | { type: 'run-started'; summary: RunSummary; config: RunConfig; root: CandidateNode }
+  | { type: 'run-started'; summary: RunSummary; config: RunConfig; root: CandidateNode; source?: RunSource }
+  /** A stored run continues (after a crash, a reload or a stop). */
+  | { type: 'run-resumed'; at: number; requeued: string[] }
+  | { type: 'budget-changed'; budget: number }
   | { type: 'node-added'; node: CandidateNode }
   | { type: 'node-updated'; node: CandidateNode }
   | { type: 'run-status'; status: RunStatus; message?: string }

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: a real process, the real Python example, real evaluators.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -157,5 +157,45 @@ describe('genesis CLI', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('resumes a run after the CLI is killed with SIGKILL mid-run: nothing evaluated is lost or run twice', async () => {
+    const ws = workspace();
+    const evalLog = join(ws, '..', `${ws.split('/').pop()}-evals.log`);
+    dirs.push(evalLog);
+    writeFileSync(join(ws, 'slow_eval.py'), [
+      'import json, os, re, sys, time',
+      'time.sleep(0.25)',
+      'src = open(os.environ["GENESIS_CANDIDATE_FILE"]).read()',
+      'with open(sys.argv[1], "a") as log: log.write(os.environ["GENESIS_EVALUATION_ID"].rsplit("-", 1)[1] + "\\n")',
+      'print(json.dumps({"score": -abs(float(re.findall(r"\\d+\\.\\d+", src)[1]) - 1.0)}))',
+    ].join('\n'));
+    const command = `python3 slow_eval.py ${evalLog}`;
+    const child = spawn(process.execPath, ['--import', tsxLoader, cli, 'evolve', 'approx.py', '--function', 'approx_exp', '--evaluator', command, '--budget', '16', '--no-sandbox', '--json'], { cwd: ws });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    while (!/\[5\/16\]/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    await new Promise((r) => setTimeout(r, 600)); // orphaned evaluations (no sandbox) finish writing
+    const runId = /run (\d{8}-\d{6}-[0-9a-f]{4})/.exec(stderr)?.[1];
+    assert.ok(runId, stderr);
+    const listed = genesis(ws, ['runs', 'list']);
+    assert.match(listed.stdout, new RegExp(`${runId}\\s+interrupted`));
+    const before = JSON.parse(genesis(ws, ['runs', 'show', runId, '--json']).stdout) as { nodes: { id: string; status: string }[] };
+    const completed = new Set(before.nodes.filter((n) => n.status === 'done' || n.status === 'failed').map((n) => n.id));
+    assert.ok(completed.size >= 5);
+    const linesBefore = readFileSync(evalLog, 'utf8').split('\n').filter(Boolean).length;
+    const resumed = genesis(ws, ['runs', 'resume', runId, '--no-sandbox', '--json']);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const s = JSON.parse(resumed.stdout) as Summary;
+    assert.equal(s.runId, runId);
+    assert.equal(s.status, 'completed');
+    assert.equal(s.evaluations, 16);
+    const after = readFileSync(evalLog, 'utf8').split('\n').filter(Boolean).slice(linesBefore);
+    for (const id of after) assert.ok(!completed.has(id), `node ${id} was evaluated again after resume`);
+    const final = JSON.parse(genesis(ws, ['runs', 'show', runId, '--json']).stdout) as { nodes: { id: string; status: string }[]; evaluations: number };
+    assert.equal(final.evaluations, 16);
+    assert.ok(final.nodes.every((n) => n.status !== 'evaluating' && n.status !== 'generating'));
   });
 });

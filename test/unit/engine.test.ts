@@ -343,3 +343,45 @@ describe('EvolutionRun: models', () => {
     assert.ok(requests.slice(1).some((r) => (r.lineageNotes ?? []).some((n) => /SEARCH block 1 did not match/.test(n))));
   });
 });
+
+describe('EvolutionRun: resume', () => {
+  it('continues a run killed mid-evaluation: completed evaluations kept once, in-flight re-queued, budget finished', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-resume-'));
+    dirs.push(dir);
+    const store = new RunStore(dir);
+    const recorder = store.openRecorder('run-r');
+    const slow = new LiteralTargetEvaluator(40);
+    const first = new EvolutionRun(config({ budget: 14, concurrency: 2 }), { runId: 'run-r', rootCode: ROOT }, deps(slow, undefined, { record: (e) => recorder.record(e, first.summary()) }));
+    first.start();
+    // Simulate a crash: stop recording while evaluations are in flight (the process "dies").
+    while (first.summary().evaluations < 5 || !first.nodes().some((n) => n.status === 'evaluating')) await new Promise((r) => setTimeout(r, 2));
+    recorder.close();
+    first.stop();
+    await first.done;
+    const stored = await store.load('run-r');
+    const inFlight = stored.nodes.filter((n) => n.status === 'evaluating').map((n) => n.id);
+    assert.ok(inFlight.length > 0, 'the log ends with evaluations in flight');
+    const evaluatedBefore = stored.nodes.filter((n) => n.evaluation).map((n) => [n.id, n.score]);
+
+    const evaluator = new LiteralTargetEvaluator(1);
+    const seen: string[] = [];
+    const counting: Evaluator = { evaluate: (req, signal) => { seen.push(req.evaluationId.split('-').pop() ?? ''); return evaluator.evaluate(req, signal); } };
+    const recorder2 = store.openRecorder('run-r');
+    const resumed = new EvolutionRun(
+      config({ budget: 14, concurrency: 2 }),
+      { runId: 'run-r', rootCode: ROOT, restore: { nodes: stored.nodes, startedAt: stored.summary.startedAt, budget: 14 } },
+      deps(counting, undefined, { record: (e) => recorder2.record(e, resumed.summary()) }),
+    );
+    const summary = await resumed.start();
+    recorder2.close();
+    assert.equal(summary.status, 'completed');
+    assert.equal(summary.evaluations, 14);
+    for (const id of inFlight) assert.ok(seen.includes(id), `in-flight node ${id} evaluated again`);
+    for (const [id] of evaluatedBefore) assert.ok(!seen.includes(String(id)), `node ${id} not evaluated twice`);
+    const reloaded = await store.load('run-r');
+    assert.equal(reloaded.summary.evaluations, 14);
+    assert.equal(reloaded.nodes.filter((n) => n.evaluation).length, 14);
+    for (const [id, score] of evaluatedBefore) assert.equal(reloaded.nodes[Number(id)].score, score);
+    assert.equal(reloaded.summary.status, 'completed');
+  });
+});

@@ -19,6 +19,7 @@ import type {
   MutationSource,
   RunConfig,
   RunEvent,
+  RunSource,
   RunStatus,
   RunSummary,
   SyntaxIssue,
@@ -42,12 +43,24 @@ export interface RunDeps {
   prmThreshold?: number;
   /** Persists every event (append-only); called synchronously, in order. */
   record?(event: RunEvent): void;
+  /** The file being evolved, recorded in the run's first event so the run can be resumed. */
+  source?: RunSource;
   now?(): number;
 }
 
 export interface RunIdentity {
   runId: string;
   rootCode: string;
+  /** Continue a stored run instead of starting afresh. */
+  restore?: RestoredRun;
+}
+
+/** What a resumed run continues from (see RunStore.load). */
+export interface RestoredRun {
+  nodes: readonly CandidateNode[];
+  startedAt: number;
+  budget: number;
+  banditState?: unknown;
 }
 
 /** After this many evaluator errors in a row the run stops: the evaluator itself is broken. */
@@ -111,8 +124,13 @@ export class EvolutionRun {
       this.usage.set(source.id, { id: source.id, pulls: 0, meanReward: 0, tokensIn: 0, tokensOut: 0, costUsd: 0, rewardTotal: 0 });
     }
     if (deps.sources.length === 0) throw new Error('a run needs at least one mutation source');
-    this.bandit = deps.bandit ?? new ModelBandit(deps.sources.map((s) => s.id), {}, seededRandom(deriveSeed(config.seed, 'bandit')));
-    this.startedAt = this.now();
+    const banditRandom = seededRandom(deriveSeed(config.seed, `bandit:${identity.restore?.nodes.length ?? 0}`));
+    const arms = deps.sources.map((s) => s.id);
+    this.bandit =
+      deps.bandit ??
+      (identity.restore?.banditState ? restoreBandit(identity.restore.banditState, banditRandom, arms) : undefined) ??
+      new ModelBandit(arms, {}, banditRandom);
+    this.startedAt = identity.restore?.startedAt ?? this.now();
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     // The view's getters read live run state; object-literal getters cannot use arrow functions.
     // eslint-disable-next-line @typescript-eslint/no-this-alias
@@ -133,9 +151,78 @@ export class EvolutionRun {
       },
       children: (id) => this.childrenOf.get(id) ?? [],
     };
+    if (identity.restore) {
+      this.restoreFrom(identity.restore);
+      return;
+    }
     const root = this.newNode(null, identity.rootCode, 'the original function');
     root.mutation = { kind: 'literal-tune', summary: 'original function', model: '-' };
     this.seenCode.set(normalizedCodeHash(root.code), root.id);
+  }
+
+  /** Nodes that were being evaluated when the run stopped: evaluated first on resume. */
+  private requeued: CandidateNode[] = [];
+  private restored = false;
+
+  /**
+   * Rebuilds the run from stored nodes: every completed evaluation is kept as it was (never run
+   * twice); nodes that were being evaluated are queued again; children still waiting for their
+   * model reply are closed as interrupted (no evaluation was spent on them).
+   */
+  private restoreFrom(restore: RestoredRun): void {
+    this.restored = true;
+    this.budget = restore.budget;
+    const sorted = [...restore.nodes].sort((a, b) => Number(a.id) - Number(b.id));
+    sorted.forEach((stored, index) => {
+      if (Number(stored.id) !== index) throw new Error(`stored run ${this.runId} is missing node ${index}`);
+      const node: CandidateNode = { ...stored };
+      this.nodeList.push(node);
+      if (node.parentId !== null) {
+        const siblings = this.childrenOf.get(node.parentId);
+        if (siblings) siblings.push(node);
+        else this.childrenOf.set(node.parentId, [node]);
+      }
+      const fingerprint = normalizedCodeHash(node.code);
+      if (node.id === '0' || node.diff) {
+        if (!this.seenCode.has(fingerprint)) this.seenCode.set(fingerprint, node.id);
+      }
+      this.tokens += node.tokensIn + node.tokensOut;
+      this.costUsd += node.costUsd;
+      this.maxCallCost = Math.max(this.maxCallCost, node.costUsd);
+      this.maxCallTokens = Math.max(this.maxCallTokens, node.tokensIn + node.tokensOut);
+      if (node.evaluation) this.evaluations++;
+      if (node.status === 'done' && node.score !== null) this.insertRanked(node);
+      const usage = node.sourceId ? this.usage.get(node.sourceId) : undefined;
+      if (usage) {
+        usage.tokensIn += node.tokensIn;
+        usage.tokensOut += node.tokensOut;
+        usage.costUsd += node.costUsd;
+      }
+    });
+    const rootNode = this.nodeList[0];
+    for (const node of this.nodeList) {
+      if (node.status === 'evaluating') {
+        node.status = 'pending';
+        this.requeued.push(node);
+      } else if (node.status === 'generating' || (node.status === 'pending' && node !== rootNode)) {
+        node.status = 'skipped';
+        node.reason = 'interrupted before the model replied (the run stopped)';
+      }
+      const settled = node.status === 'done' || node.status === 'failed' || (node.status === 'skipped' && !node.skippedByPrm);
+      if (settled && node.sourceId) {
+        this.rewarded.add(node.id);
+        const usage = this.usage.get(node.sourceId);
+        if (usage && !(node.reason ?? '').startsWith('run stopped') && !(node.reason ?? '').startsWith('interrupted')) {
+          usage.pulls++;
+          const parent = node.parentId !== null ? this.node(node.parentId) : undefined;
+          usage.rewardTotal += node.status === 'done' ? improvementReward(node.score, parent?.score ?? null, rootNode.status === 'done' ? rootNode.score : null) : 0;
+        }
+      }
+    }
+    if (rootNode.status !== 'done' && !rootNode.evaluation && !this.requeued.includes(rootNode)) {
+      rootNode.status = 'pending';
+      this.requeued.unshift(rootNode);
+    }
   }
 
   onEvent(listener: (event: RunEvent) => void): () => void {
@@ -147,7 +234,13 @@ export class EvolutionRun {
   start(): Promise<RunSummary> {
     if (!this.started) {
       this.started = true;
-      this.emit({ type: 'run-started', summary: this.summary(), config: this.config, root: { ...this.root() } });
+      if (this.restored) {
+        this.emit({ type: 'run-resumed', at: this.now(), requeued: this.requeued.map((n) => n.id) });
+        this.setStatus('running', `resumed with ${this.evaluations} of ${this.budget} evaluations done`);
+        for (const node of this.nodeList) if (node.reason?.startsWith('interrupted before')) this.emit({ type: 'node-updated', node: { ...node } });
+      } else {
+        this.emit({ type: 'run-started', summary: this.summary(), config: this.config, root: { ...this.root() }, ...(this.deps.source ? { source: this.deps.source } : {}) });
+      }
       void this.loop().then(
         () => this.finish(this.abort.signal.aborted ? 'stopped' : 'completed'),
         (error: unknown) => this.finish('failed', `internal error: ${errorMessage(error)}`),
@@ -180,6 +273,7 @@ export class EvolutionRun {
   /** Raises (or lowers, not below what is spent) the number of evaluations. */
   setBudget(budget: number): void {
     this.budget = Math.max(this.evaluations + this.evaluationsInFlight, Math.floor(budget));
+    this.emit({ type: 'budget-changed', budget: this.budget });
     this.emit({ type: 'log', level: 'info', message: `budget set to ${this.budget} evaluations` });
   }
 
@@ -263,7 +357,13 @@ export class EvolutionRun {
     const signal = this.abort.signal;
     const root = this.root();
     this.rootIssueCount = (await this.deps.syntaxIssues(this.deps.candidateFile(root.code))).length;
-    await this.evaluate(root, signal);
+    if (this.restored) {
+      const requeued = this.requeued;
+      this.requeued = [];
+      await this.evaluateAll(requeued, signal);
+    } else {
+      await this.evaluate(root, signal);
+    }
     if (root.status !== 'done') this.log('warn', `baseline evaluation did not succeed: ${root.reason ?? root.status}`);
     // Children that produce no evaluation (duplicates, bad replies) still cost a try; cap tries.
     let children = 0;
@@ -678,6 +778,15 @@ export class EvolutionRun {
 
   private now(): number {
     return this.deps.now ? this.deps.now() : Date.now();
+  }
+}
+
+/** The bandit as saved with the run; a state that no longer fits (models changed) starts afresh. */
+function restoreBandit(state: unknown, random: () => number, arms: string[]): ModelBandit | undefined {
+  try {
+    return ModelBandit.fromJSON(state as Parameters<typeof ModelBandit.fromJSON>[0], random, arms);
+  } catch {
+    return undefined;
   }
 }
 

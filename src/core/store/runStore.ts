@@ -4,12 +4,16 @@
 import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CandidateNode, RunConfig, RunEvent, RunStatus, RunSummary } from '../types';
+import type { CandidateNode, RunConfig, RunEvent, RunSource, RunStatus, RunSummary } from '../types';
 
 export interface StoredRun {
   summary: RunSummary;
   config: RunConfig;
   nodes: CandidateNode[];
+  /** The file the run evolves (absent in logs written before it was recorded). */
+  source?: RunSource;
+  /** The last search state (strategy snapshot, bandit) recorded after a round. */
+  searchState?: { strategy: string; strategyState: unknown; bandit?: unknown };
   /** Problems met while reading (e.g. a torn last line), for the log. */
   warnings: string[];
 }
@@ -161,6 +165,9 @@ export function replayEvents(text: string): StoredRun | undefined {
   let config: RunConfig | undefined;
   let summary: RunSummary | undefined;
   let status: RunStatus = 'running';
+  let source: RunSource | undefined;
+  let budget: number | undefined;
+  let searchState: StoredRun['searchState'];
   const nodes = new Map<string, CandidateNode>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -177,7 +184,17 @@ export function replayEvents(text: string): StoredRun | undefined {
       case 'run-started':
         config = event.config;
         summary = event.summary;
+        source = event.source;
         nodes.set(event.root.id, event.root);
+        break;
+      case 'run-resumed':
+        status = 'running';
+        break;
+      case 'budget-changed':
+        budget = event.budget;
+        break;
+      case 'search-state':
+        searchState = { strategy: event.strategy, strategyState: event.strategyState, bandit: event.bandit };
         break;
       case 'node-added':
       case 'node-updated':
@@ -192,7 +209,8 @@ export function replayEvents(text: string): StoredRun | undefined {
   }
   if (!config || !summary) return undefined;
   const nodeList = [...nodes.values()].sort((a, b) => Number(a.id) - Number(b.id));
-  return { config, nodes: nodeList, summary: summarize(summary, nodeList, status), warnings };
+  if (budget !== undefined) summary = { ...summary, budget };
+  return { config, nodes: nodeList, summary: summarize(summary, nodeList, status), warnings, ...(source ? { source } : {}), ...(searchState ? { searchState } : {}) };
 }
 
 function summarize(start: RunSummary, nodes: CandidateNode[], status: RunStatus): RunSummary {
