@@ -8,6 +8,7 @@ import { resumeRun, startRun, type StartedRun } from '../core/session';
 import { RunStore } from '../core/store/runStore';
 import type { CandidateNode, RunSummary } from '../core/types';
 import { integer, parseArgs, single, UsageError } from './args';
+import { exportRunsCli } from './exportCommand';
 
 const USAGE = `Usage:
   genesis evolve FILE (--function NAME | --line N) --evaluator "CMD" [options]
@@ -29,6 +30,9 @@ const USAGE = `Usage:
       --json              print the summary as JSON on stdout (progress goes to stderr)
   genesis runs list [--runs-dir DIR] [--json]
   genesis runs show RUN_ID [--runs-dir DIR] [--json]
+  genesis runs export [RUN_ID...] --out FILE [--pairs FILE] [--runs-dir DIR]
+      every evaluated mutation as JSONL (parent, child, diff, features, fitness delta, label),
+      and preference pairs (better/worse child of one parent) for DPO-style training
   genesis runs resume RUN_ID [--budget N] [--runs-dir DIR] [--no-sandbox] [--json]
       continue a run that was interrupted (crash, Ctrl+C) or stopped: completed evaluations are
       kept, in-flight ones run again, the search and the model bandit continue
@@ -227,6 +231,14 @@ function printHuman(report: ReturnType<typeof summaryReport>): void {
 async function runs(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   if (sub === 'resume') return resume(rest);
+  if (sub === 'export') {
+    const treeSitter = new TreeSitterService(findWasm());
+    try {
+      return await exportRunsCli(rest, process.cwd(), treeSitter);
+    } finally {
+      treeSitter.dispose();
+    }
+  }
   const args = parseArgs(rest, ['runs-dir'], ['json']);
   const runsDir = resolve(single(args, 'runs-dir') ?? join(process.cwd(), '.genesis', 'runs'));
   const store = new RunStore(runsDir);
@@ -256,7 +268,7 @@ async function runs(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  throw new UsageError('use "genesis runs list" or "genesis runs show RUN_ID"');
+  throw new UsageError('use "genesis runs list", "runs show RUN_ID", "runs resume RUN_ID" or "runs export"');
 }
 
 function nodeLine(n: CandidateNode) {
