@@ -2,14 +2,14 @@
 // search strategy, the PRM, the evaluator and the store, then start the engine — for a new run
 // (startRun) or a stored one that stopped or crashed (resumeRun). Used by the extension and
 // the CLI alike.
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { EvolutionRun, type RestoredRun } from './engine/run';
 import { LocalEvaluator } from './evaluate/localEvaluator';
 import { TreeSitterService, wasmPathsIn } from './lang/treeSitter';
 import { ProviderLimits } from './llm/concurrency';
 import type { PriceOverrides } from './llm/pricing';
 import { createMutationSource } from './llm/sourceFactory';
-import { HeuristicPrm } from './prm/heuristicPrm';
+import { PrmStore } from './prm/prmStore';
 import { createStrategy, DEFAULT_STRATEGY, DEFAULT_STRATEGY_OPTIONS } from './search/index';
 import { newRunId, RunStore } from './store/runStore';
 import type { FunctionLocation, LanguageId, MutationSource, RunConfig, RunSource } from './types';
@@ -152,6 +152,10 @@ async function launch(
     await evaluator.prepare();
     if (evaluator.sandboxMode === 'none') log('warn', 'evaluations run unsandboxed (bubblewrap is not available or is turned off)');
 
+    // The learned PRM is kept per workspace and per evaluator, so each run starts from the last.
+    const prmStore = new PrmStore(join(config.workspaceRoot, '.genesis', 'prm'));
+    const { prm, warning } = await prmStore.load(config.evaluatorCommand, { nodeTypes: treeSitter.service });
+    if (warning) log('warn', warning);
     const { fileText, startIndex, endIndex } = source;
     const candidateFile = (code: string) => fileText.slice(0, startIndex) + code + fileText.slice(endIndex);
     const recorder = new RunStore(env.runsDir).openRecorder(identity.runId, (error) => log('error', error.message));
@@ -159,7 +163,7 @@ async function launch(
     const run: EvolutionRun = new EvolutionRun(config, identity, {
       sources,
       evaluator: chosenEvaluator,
-      prm: new HeuristicPrm(),
+      prm,
       strategy,
       candidateFile,
       source,
@@ -172,6 +176,7 @@ async function launch(
     });
     void run.done.finally(async () => {
       recorder.close();
+      await prmStore.save(config.evaluatorCommand, prm).catch((error: unknown) => log('warn', `could not save the PRM: ${String(error)}`));
       await chosenEvaluator.dispose().catch(() => undefined);
       treeSitter.release();
     });

@@ -152,6 +152,8 @@ export interface CandidateNode {
   secondParentId?: string;
   /** Island of the islands strategy. */
   island?: number;
+  /** The PRM's view of the diff: per-hunk (step) scores combined by min, expected Δ, source. */
+  prmDetail?: { probability: number; expectedDelta: number | null; hunks: { score: number; childLines: [number, number] }[]; combination: string; source: string; trainedOn: number };
   /** Set on nodes the PRM filtered out: they can still be evaluated on demand. */
   skippedByPrm?: boolean;
   /** The mutation source (bandit arm) that wrote it, as the user wrote its spec. */

@@ -7,6 +7,7 @@ import { improvementReward, ModelBandit } from '../llm/bandit';
 import { functionDiff } from '../mutate/functionDiff';
 import { chooseMutationMode, DEFAULT_MUTATION_MIX } from '../mutate/prompt';
 import type { PrmInput, PrmScorer } from '../prm/heuristicPrm';
+import type { DetailedPrmScorer } from '../prm/types';
 import { ElitistStrategy } from '../search/elitist';
 import type { ChildPlan, SearchStrategy, SearchView } from '../search/strategy';
 import type {
@@ -547,7 +548,7 @@ export class EvolutionRun {
       parentRank: this.rankedNodes.indexOf(parent),
       parentDepth: parent.depth,
     };
-    node.prmScore = await this.scorePrm(prmInput);
+    await this.scorePrm(node, prmInput);
     if (newIssues > 0) {
       const first = issues[0];
       this.queueRepair(node);
@@ -555,7 +556,7 @@ export class EvolutionRun {
     }
     this.prmInputs.set(node.id, prmInput);
     const threshold = this.deps.prmThreshold ?? 0;
-    if (node.prmScore < threshold) {
+    if ((node.prmScore ?? 0.5) < threshold) {
       node.skippedByPrm = true;
       return this.settle(node, 'skipped', `PRM score ${node.prmScore} below threshold ${threshold}`);
     }
@@ -611,13 +612,27 @@ export class EvolutionRun {
   }
 
   /** A PRM failure must not lose the candidate: fall back to a neutral score and say why. */
-  private async scorePrm(input: PrmInput): Promise<number> {
+  private async scorePrm(node: CandidateNode, input: PrmInput): Promise<void> {
+    const prm = this.deps.prm as PrmScorer & Partial<DetailedPrmScorer>;
     try {
-      const score = await this.deps.prm.score(input);
-      return Number.isFinite(score) ? score : 0.5;
+      if (prm.scoreDetailed) {
+        const detail = await prm.scoreDetailed(input);
+        node.prmDetail = {
+          probability: detail.probability,
+          expectedDelta: detail.expectedDelta,
+          hunks: detail.hunks.map((h) => ({ score: round3(h.probability), childLines: h.childLines })),
+          combination: detail.combination,
+          source: detail.source,
+          trainedOn: detail.trainedOn,
+        };
+        node.prmScore = Number.isFinite(detail.probability) ? round3(detail.probability) : 0.5;
+      } else {
+        const score = await prm.score(input);
+        node.prmScore = Number.isFinite(score) ? round3(score) : 0.5;
+      }
     } catch (error) {
-      this.log('warn', `PRM ${this.deps.prm.name} failed, using 0.5: ${errorMessage(error)}`);
-      return 0.5;
+      this.log('warn', `PRM ${prm.name} failed, using 0.5: ${errorMessage(error)}`);
+      node.prmScore = 0.5;
     }
   }
 
@@ -792,6 +807,10 @@ function restoreBandit(state: unknown, random: () => number, arms: string[]): Mo
 
 function errorResult(reason: string): EvaluationResult {
   return { status: 'error', score: null, correct: false, metrics: {}, feedback: reason, reason, stdoutTail: '', stderrTail: '', durationMs: 0, sandboxed: false };
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 function errorMessage(error: unknown): string {

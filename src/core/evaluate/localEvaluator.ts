@@ -60,9 +60,6 @@ function inheritedEnv(): Record<string, string> {
 }
 
 async function readIfPresent(path: string): Promise<string | undefined> {
-  // Most evaluators print their result: a synchronous existence check is cheaper than a failing
-  // read through the thread pool.
-  if (!existsSync(path)) return undefined;
   try {
     const text = await fs.readFile(path, 'utf8');
     return text.trim().length > 0 ? text : undefined;
@@ -168,13 +165,16 @@ export class LocalEvaluator implements Evaluator {
     let slots: WorkSlotPool | undefined;
     let copy: SandboxCopy | undefined;
     try {
-      await this.prepare();
+      if (!this.copy) await this.prepare();
       copy = this.copy;
       slots = this.slots;
       if (!copy) throw new Error('evaluator is disposed');
       if (slots) {
-        slot = await slots.acquire();
-        await slots.writeCandidate(slot, request.relativePath, request.candidateFileText);
+        // Synchronous when a slot is free and the path is known: no waiting before the spawn.
+        slot = slots.tryAcquire() ?? (await slots.acquire());
+        if (!slots.tryWriteCandidate(slot, request.relativePath, request.candidateFileText)) {
+          await slots.writeCandidate(slot, request.relativePath, request.candidateFileText);
+        }
         evaluation = slot;
       } else {
         evaluation = await copy.createEvaluationDir(request.evaluationId, request.relativePath, request.candidateFileText);
@@ -187,7 +187,9 @@ export class LocalEvaluator implements Evaluator {
     let result: EvaluationResult | undefined;
     try {
       const outcome = await this.run(request, evaluation, signal);
-      const resultText = await readIfPresent(evaluation.resultFile);
+      // Most evaluators print their result: a synchronous existence check is cheaper than a
+      // failing read through the thread pool.
+      const resultText = existsSync(evaluation.resultFile) ? await readIfPresent(evaluation.resultFile) : undefined;
       result = this.interpret(outcome, resultText);
       return result;
     } finally {

@@ -5,7 +5,7 @@
 // arrive it blends over to the learned score. It orders and filters candidates; it never
 // decides fitness.
 import { candidateFeatures, type CandidateFeatures, type NodeTypeLines } from './features';
-import { HashedLinear, hashName, sigmoid, type HashedLinearJson, type SparseVector } from './hashedLinear';
+import { HashedLinear, hashName, logit, sigmoid, type HashedLinearJson, type SparseVector } from './hashedLinear';
 import { DiffPrior } from './diffPrior';
 import { LruMap } from './lru';
 import { OutcomeHistory } from './outcomeHistory';
@@ -26,7 +26,9 @@ export interface LearnedPrmOptions {
   l2?: number;
   /** Outcomes at which learned and prior weigh the same (default 6). */
   priorStrength?: number;
-  /** Use what this run has already shown (momentum, siblings, recent rate). Default true. */
+  /** Also use what this run has already shown (momentum, siblings, recent rate). Default false:
+   *  in bench:prm it raised AUC a little under elitist search but cost evaluations as a
+   *  best-of-N filter (the filter's own choices bias that memory). */
   contextFeatures?: boolean;
   /** Tree-sitter node types per line; without it the node-type features are left out. */
   nodeTypes?: NodeTypeSource;
@@ -42,6 +44,9 @@ export interface LearnedPrmJson {
   improvedSeen: number;
   /** Running mean |delta|: the unit of the delta model. */
   deltaScale: number | null;
+  /** Running mean of the prior's log-odds, and how many candidates it is over. */
+  priorLogitMean?: number;
+  priorsSeen?: number;
   classifier: HashedLinearJson;
   delta: HashedLinearJson;
 }
@@ -67,6 +72,9 @@ export class LearnedPrm implements DetailedPrmScorer {
   private trainedOn = 0;
   private improvedSeen = 0;
   private deltaScale: number | null = null;
+  /** Running mean of the prior's log-odds over scored candidates (the last ~200). */
+  private priorLogitMean = 0;
+  private priorsSeen = 0;
   private readonly options: Required<Omit<LearnedPrmOptions, 'nodeTypes'>> & Pick<LearnedPrmOptions, 'nodeTypes'>;
   private readonly history: OutcomeHistory;
   private readonly scored = new WeakMap<PrmInput, Scored>();
@@ -79,7 +87,7 @@ export class LearnedPrm implements DetailedPrmScorer {
       learningRate: options.learningRate ?? 0.3,
       l2: options.l2 ?? 1e-4,
       priorStrength: options.priorStrength ?? 6,
-      contextFeatures: options.contextFeatures ?? true,
+      contextFeatures: options.contextFeatures ?? false,
       prior: options.prior ?? new DiffPrior(),
       nodeTypes: options.nodeTypes,
     };
@@ -90,6 +98,8 @@ export class LearnedPrm implements DetailedPrmScorer {
       this.trainedOn = state.trainedOn;
       this.improvedSeen = state.improvedSeen;
       this.deltaScale = state.deltaScale;
+      this.priorLogitMean = Number.isFinite(state.priorLogitMean) ? (state.priorLogitMean as number) : 0;
+      this.priorsSeen = Number.isInteger(state.priorsSeen) ? (state.priorsSeen as number) : 0;
     } else {
       this.classifier = new HashedLinear(bits, learningRate, l2);
       this.deltaModel = new HashedLinear(bits, DELTA_LEARNING_RATE, l2);
@@ -109,6 +119,8 @@ export class LearnedPrm implements DetailedPrmScorer {
       trainedOn: this.trainedOn,
       improvedSeen: this.improvedSeen,
       deltaScale: this.deltaScale,
+      priorLogitMean: this.priorLogitMean,
+      priorsSeen: this.priorsSeen,
       classifier: this.classifier.toJSON(),
       delta: this.deltaModel.toJSON(),
     };
@@ -157,12 +169,15 @@ export class LearnedPrm implements DetailedPrmScorer {
     this.scored.set(input, scored);
     const n = this.trainedOn;
     const k = this.options.priorStrength;
-    // The prior fades as outcomes arrive: equal weight at `priorStrength` outcomes.
-    const learnedWeight = n / (n + k);
+    // The prior fades as outcomes arrive (equal weight at `priorStrength` outcomes). It is mixed
+    // in log-odds, centred on its running mean: it shapes the ranking while the learned bias,
+    // which tracks the real improvement rate, keeps the level (the calibration).
+    const priorWeight = k / (n + k);
     const source: PrmScoreDetail['source'] = n === 0 ? 'prior' : n < 4 * k ? 'blend' : 'learned';
+    const priorShift = priorWeight * (logit(scored.prior) - this.priorLogitMean);
     const hunks: HunkScore[] = scored.features.hunks.map((hunk, i) => {
-      const learned = sigmoid(this.classifier.dot(scored.hunkVectors[i]));
-      const p = learnedWeight * learned + (1 - learnedWeight) * scored.prior;
+      // With no data at all the score is the prior itself.
+      const p = n === 0 ? scored.prior : sigmoid(this.classifier.dot(scored.hunkVectors[i]) + priorShift);
       return { index: hunk.index, parentLines: hunk.parentLines, childLines: hunk.childLines, probability: round(p) };
     });
     // A child that adds syntax errors never beats its parent: the engine fails it unevaluated.
@@ -175,6 +190,8 @@ export class LearnedPrm implements DetailedPrmScorer {
     const features = candidateFeatures(input, nodeTypes);
     const priorValue = this.options.prior.score(input, features);
     const prior = Number.isFinite(priorValue) ? Math.min(0.999, Math.max(0.001, priorValue)) : 0.5;
+    this.priorsSeen++;
+    this.priorLogitMean += (logit(prior) - this.priorLogitMean) / Math.min(this.priorsSeen, 200);
     const context = this.options.contextFeatures ? this.history.context(input, features) : undefined;
     const shared = this.vectorOf([features.global, ...(context ? [context.global] : [])]);
     const hunkVectors = features.hunks.map((hunk, i) => concat(shared, this.vectorOf([hunk.features, ...(context ? [context.hunks[i]] : [])])));

@@ -12,7 +12,7 @@ export class BeamStrategy implements SearchStrategy {
   readonly mutationsPerMember: number;
 
   constructor(options?: StrategyOptions, restored?: unknown) {
-    this.width = integerOption(options, 'width', 4);
+    this.width = integerOption(options, 'width', 2);
     this.mutationsPerMember = integerOption(options, 'm', 2);
     savedRecord(restored, this.name); // stateless: the beam is recomputed from the ranking
   }

@@ -14,7 +14,7 @@ export class BestOfNStrategy implements SearchStrategy {
 
   constructor(options?: StrategyOptions, restored?: unknown) {
     this.n = integerOption(options, 'n', 4);
-    this.k = Math.min(this.n, integerOption(options, 'k', 2));
+    this.k = Math.min(this.n, integerOption(options, 'k', 1));
     savedRecord(restored, this.name); // stateless: the tree itself says what the best is
   }
 

@@ -15,7 +15,7 @@ export class ElitistStrategy implements SearchStrategy {
   private readonly random: StrategyRandom;
 
   constructor(options?: StrategyOptions, restored?: unknown) {
-    this.exploit = Math.min(1, numberOption(options, 'exploit', 0.7));
+    this.exploit = Math.min(1, numberOption(options, 'exploit', 0.85));
     this.topK = integerOption(options, 'topK', 5);
     this.random = new StrategyRandom(savedRandomState(savedRecord(restored, this.name), this.name));
   }

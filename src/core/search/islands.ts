@@ -36,12 +36,12 @@ export class IslandsStrategy implements SearchStrategy {
   private readonly signatures = new Map<string, CodeSignature>();
 
   constructor(options?: StrategyOptions, restored?: unknown) {
-    this.islandCount = integerOption(options, 'islands', 4);
+    this.islandCount = integerOption(options, 'islands', 2);
     this.populationSize = integerOption(options, 'populationSize', 20);
     this.migrationInterval = integerOption(options, 'migrationInterval', 10);
     this.migrants = integerOption(options, 'migrants', 1);
     this.sampling = choiceOption(options, 'sampling', ['power-law', 'weighted'] as const, 'power-law');
-    this.powerLawExponent = numberOption(options, 'alpha', 1.5);
+    this.powerLawExponent = numberOption(options, 'alpha', 3);
     this.novelty = {
       minLiteralChange: numberOption(options, 'minLiteralChange', 0.001),
       maxTokenJaccard: numberOption(options, 'maxTokenJaccard', 0.995),

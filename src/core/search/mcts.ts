@@ -39,7 +39,7 @@ export class MctsStrategy implements SearchStrategy {
   private readonly stats = new Map<string, NodeStats>();
 
   constructor(options?: StrategyOptions, restored?: unknown) {
-    this.exploration = numberOption(options, 'cPuct', 0.5);
+    this.exploration = numberOption(options, 'cPuct', 0.2);
     this.widenConstant = numberOption(options, 'widenC', 1, 0.01);
     this.widenExponent = numberOption(options, 'widenAlpha', 0.5);
     this.backup = choiceOption(options, 'backup', ['max', 'mean'] as const, 'max');
