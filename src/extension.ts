@@ -7,11 +7,12 @@ import { CANDIDATE_SCHEME, CandidateContentProvider } from './vscode/candidateDi
 import { registerCommands } from './vscode/commands';
 import { EVOLUTION_VIEW_TYPE, EvolutionPanels } from './vscode/evolutionPanel';
 import { FunctionLocator } from './vscode/functionAtCursor';
+import { InlineCandidates } from './vscode/inlineCandidate';
 import { createLogger } from './vscode/log';
 import { RunManager } from './vscode/runManager';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './vscode/runsTreeView';
 import { ApiKeyStore } from './vscode/secrets';
-import { acceptAndReport, type GenesisServices } from './vscode/services';
+import { acceptAndReport, resumeAndShow, type GenesisServices } from './vscode/services';
 import { registerRunStatusBar } from './vscode/statusBar';
 
 export type { GenesisApi } from './vscode/api';
@@ -24,16 +25,23 @@ export function activate(context: vscode.ExtensionContext): GenesisApi {
   const runs = new RunManager(locator, keys, log);
   const diffs = new CandidateContentProvider(runs, locator);
   const tree = new RunsTreeProvider(runs, log);
+  const inline = new InlineCandidates(runs, locator, log);
   const panels = new EvolutionPanels(
     context.extensionUri,
     runs,
     {
-      openDiff: async (runId, nodeId) => void (await diffs.openDiff(runId, nodeId)),
+      openDiff: async (runId, nodeId, against) => void (await diffs.openDiff(runId, nodeId, against)),
       accept: async (runId, nodeId) => void (await acceptAndReport(services, runId, nodeId)),
+      select: async (runId, nodeId) => void (await inline.show(runId, nodeId)),
+      previewInline: async (runId, nodeId) => {
+        const shown = await inline.show(runId, nodeId, { reveal: true });
+        if (!shown.shown) panels.notice(runId, 'warn', shown.message);
+      },
+      resumeStored: async (runId) => void (await resumeAndShow(services, runId)),
     },
     log,
   );
-  const services: GenesisServices = { context, log, keys, locator, runs, panels, diffs, tree };
+  const services: GenesisServices = { context, log, keys, locator, runs, panels, diffs, tree, inline };
 
   context.subscriptions.push(
     runs,
@@ -41,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): GenesisApi {
     diffs,
     tree,
     panels,
+    inline,
+    vscode.languages.registerCodeLensProvider({ scheme: 'file' }, inline),
     vscode.workspace.registerTextDocumentContentProvider(CANDIDATE_SCHEME, diffs),
     vscode.window.registerTreeDataProvider(RUNS_VIEW_ID, tree),
     vscode.window.registerWebviewPanelSerializer(EVOLUTION_VIEW_TYPE, panels.serializer()),

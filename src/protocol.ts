@@ -2,58 +2,141 @@
 // Both sides import this file; nothing else crosses the wire.
 import type { CandidateNode, RunConfig, RunStatus, RunSummary } from './core/types';
 
-/** What the webview needs of a node: everything but the long prompt / reply texts. */
-export type NodeView = Omit<CandidateNode, 'mutation' | 'evaluation'> & {
+/**
+ * What the webview needs of a node for the tree, the list and the charts. Long texts (the code,
+ * prompts, replies, evaluator output) stay on the host and come on demand (`nodeDetails`).
+ */
+export type NodeView = Omit<CandidateNode, 'code' | 'diff' | 'mutation' | 'evaluation' | 'lineageNote'> & {
+  /** The first changed lines of the diff against the original ('+…' / '-…', newline separated). */
+  diffPreview: string;
   mutation?: { kind: string; summary: string; model: string };
   evaluation?: {
     status: string;
     reason?: string;
-    feedback: string;
-    stderrTail: string;
-    stdoutTail: string;
     durationMs: number;
     sandboxed: boolean;
     metrics: Record<string, number>;
   };
 };
 
+/** Where evaluations run: shown next to the controls. */
+export interface RunnerView {
+  /** True when evaluations run under bubblewrap; null when not known (no evaluation yet). */
+  sandboxed: boolean | null;
+  description: string;
+}
+
 /** Run settings shown in the panel header. */
 export interface RunDetails {
   relativePath: string;
   evaluatorCommand: string;
   models: string[];
+  strategy?: string;
+  concurrency?: number;
+  runner?: RunnerView;
+}
+
+/** What the panel's controls may do for this run right now. */
+export interface RunControls {
+  /** The run is live in this window: pause / resume / stop / budget / evaluate now work. */
+  live: boolean;
+  /** A stored run that can be continued (stopped, interrupted, failed) by the host. */
+  resumable: boolean;
+  /** The engine accepts "mutate from here" requests. */
+  mutateFrom: boolean;
+}
+
+/** The long texts of one node, sent when the inspector asks for them. */
+export interface NodeDetails {
+  nodeId: string;
+  code: string;
+  /** The parent's code (absent for the root). */
+  parentCode?: string;
+  /** Unified diffs of this node against the root and against its parent. */
+  diffVsOriginal: string;
+  diffVsParent: string;
+  prompt?: string;
+  reply?: string;
+  lineageNote?: string;
+  evaluation?: {
+    status: string;
+    reason?: string;
+    feedback: string;
+    stdoutTail: string;
+    stderrTail: string;
+    metrics: Record<string, number>;
+    durationMs: number;
+    sandboxed: boolean;
+  };
 }
 
 export type NoticeLevel = 'info' | 'warn' | 'error';
 
 export type HostToWebview =
-  | { type: 'init'; runId: string; summary: RunSummary; details: RunDetails; nodes: NodeView[]; running: boolean }
+  | { type: 'init'; runId: string; summary: RunSummary; details: RunDetails; nodes: NodeView[]; running: boolean; controls: RunControls }
   | { type: 'nodes'; nodes: NodeView[] }
-  | { type: 'summary'; summary: RunSummary; running: boolean }
+  | { type: 'summary'; summary: RunSummary; running: boolean; controls?: RunControls }
   | { type: 'status'; status: RunStatus; message?: string }
-  | { type: 'notice'; level: NoticeLevel; message: string };
+  | { type: 'notice'; level: NoticeLevel; message: string }
+  /** Answer to `nodeDetails`; `details` is null when the node is unknown. */
+  | { type: 'nodeDetails'; requestId: number; nodeId: string; details: NodeDetails | null; error?: string }
+  /** The host moved the selection (CodeLens "Next candidate", a sidebar click). */
+  | { type: 'select'; nodeId: string };
 
 export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'stop' }
-  | { type: 'openDiff'; nodeId: string }
-  | { type: 'accept'; nodeId: string };
+  | { type: 'pause' }
+  | { type: 'resume' }
+  /** Continue a stored (stopped, interrupted) run. */
+  | { type: 'resumeRun' }
+  | { type: 'setBudget'; budget: number }
+  | { type: 'openDiff'; nodeId: string; against?: DiffSide }
+  | { type: 'accept'; nodeId: string }
+  /** The user selected a node (tree, list or keyboard); the host shows it inline in the editor. */
+  | { type: 'select'; nodeId: string }
+  /** Show the candidate in the editor (decorations + CodeLens) and reveal the file. */
+  | { type: 'previewInline'; nodeId: string }
+  | { type: 'nodeDetails'; requestId: number; nodeId: string }
+  | { type: 'evaluateNow'; nodeId: string }
+  | { type: 'mutateFrom'; nodeId: string };
+
+/** The left side of a candidate diff: the function as it is now in the editor, or the parent. */
+export type DiffSide = 'current' | 'parent';
 
 /** The state the webview keeps with setState, so a re-shown or restored panel knows its run. */
 export interface PanelState {
   runId: string;
 }
 
+const MAX_BUDGET = 1_000_000;
+
+function isNodeId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length < 64;
+}
+
 export function isWebviewToHost(value: unknown): value is WebviewToHost {
   if (typeof value !== 'object' || value === null) return false;
-  const msg = value as { type?: unknown; nodeId?: unknown };
+  const msg = value as { type?: unknown; nodeId?: unknown; budget?: unknown; requestId?: unknown; against?: unknown };
   switch (msg.type) {
     case 'ready':
     case 'stop':
+    case 'pause':
+    case 'resume':
+    case 'resumeRun':
       return true;
+    case 'setBudget':
+      return typeof msg.budget === 'number' && Number.isInteger(msg.budget) && msg.budget >= 1 && msg.budget <= MAX_BUDGET;
     case 'openDiff':
+      return isNodeId(msg.nodeId) && (msg.against === undefined || msg.against === 'current' || msg.against === 'parent');
+    case 'nodeDetails':
+      return isNodeId(msg.nodeId) && typeof msg.requestId === 'number' && Number.isInteger(msg.requestId);
     case 'accept':
-      return typeof msg.nodeId === 'string' && msg.nodeId.length > 0 && msg.nodeId.length < 64;
+    case 'select':
+    case 'previewInline':
+    case 'evaluateNow':
+    case 'mutateFrom':
+      return isNodeId(msg.nodeId);
     default:
       return false;
   }
@@ -63,17 +146,32 @@ export function isPanelState(value: unknown): value is PanelState {
   return typeof value === 'object' && value !== null && typeof (value as { runId?: unknown }).runId === 'string';
 }
 
-/** The wire shape of a node: drops prompts and replies, which can be long and are not shown. */
+const PREVIEW_LINES = 3;
+const PREVIEW_LINE_CHARS = 160;
+
+/** The first few added / removed lines of a unified diff (file headers skipped). */
+export function previewOfDiff(diff: string): string {
+  const out: string[] = [];
+  let inHunk = false;
+  for (const line of diff.split('\n')) {
+    if (line.startsWith('@@')) inHunk = true;
+    else if (inHunk && (line.startsWith('+') || line.startsWith('-'))) {
+      out.push(line.length > PREVIEW_LINE_CHARS ? `${line.slice(0, PREVIEW_LINE_CHARS)}…` : line);
+      if (out.length === PREVIEW_LINES) break;
+    }
+  }
+  return out.join('\n');
+}
+
+/** The wire shape of a node: drops the code, the full diff, prompts, replies and evaluator output. */
 export function toNodeView(node: CandidateNode): NodeView {
-  const { mutation, evaluation, ...rest } = node;
-  const view: NodeView = { ...rest };
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { code, diff, mutation, evaluation, lineageNote, ...rest } = node;
+  const view: NodeView = { ...rest, diffPreview: previewOfDiff(diff) };
   if (mutation) view.mutation = { kind: mutation.kind, summary: mutation.summary, model: mutation.model };
   if (evaluation) {
     view.evaluation = {
       status: evaluation.status,
-      feedback: evaluation.feedback,
-      stderrTail: evaluation.stderrTail,
-      stdoutTail: evaluation.stdoutTail,
       durationMs: evaluation.durationMs,
       sandboxed: evaluation.sandboxed,
       metrics: evaluation.metrics,
@@ -83,6 +181,14 @@ export function toNodeView(node: CandidateNode): NodeView {
   return view;
 }
 
-export function runDetailsOf(config: RunConfig): RunDetails {
-  return { relativePath: config.relativePath, evaluatorCommand: config.evaluatorCommand, models: config.models };
+export function runDetailsOf(config: RunConfig, runner?: RunnerView): RunDetails {
+  const details: RunDetails = {
+    relativePath: config.relativePath,
+    evaluatorCommand: config.evaluatorCommand,
+    models: config.models,
+    concurrency: config.concurrency,
+  };
+  if (config.strategy) details.strategy = config.strategy;
+  if (runner) details.runner = runner;
+  return details;
 }

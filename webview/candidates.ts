@@ -1,29 +1,38 @@
-// The ranked candidate list. Rows are keyed by node id and updated in place, so focus and
-// scroll position survive the frequent updates of a live run.
+// The ranked candidate list, virtualized: only the rows in view (plus a few) exist in the DOM,
+// each a fixed height, keyed by node id and updated in place so focus survives live updates.
+// Rows stay in DOM order = list order (the first `.candidate` is the top of the ranking).
 import '@vscode-elements/elements/dist/vscode-button/index.js';
+import type { LanguageId } from '../src/core/types';
 import type { NodeView } from '../src/protocol';
-import { el, setText } from './dom';
 import { formatScore } from '../src/vscode/format';
-import { diffLines, reasonOf } from './model';
+import { el, setText } from './dom';
+import { renderCodeLine } from './code';
+import { formatCost, previewLines, reasonOf } from './model';
 
 type VscodeButton = HTMLElementTagNameMap['vscode-button'];
+
+export const ROW_HEIGHT = 104;
+const OVERSCAN = 4;
 
 export interface CandidateActions {
   openDiff(nodeId: string): void;
   accept(nodeId: string): void;
+  select(nodeId: string): void;
 }
 
 interface Row {
-  li: HTMLLIElement;
+  li: HTMLDivElement;
   score: HTMLElement;
   prm: HTMLElement;
   status: HTMLElement;
+  cost: HTMLElement;
   summary: HTMLElement;
   accept: VscodeButton;
   reason: HTMLElement;
   diff: HTMLPreElement;
-  /** Last rendered diff, to skip rebuilding the <pre> when nothing changed. */
-  diffSource: string | undefined;
+  /** What the row last showed, to skip DOM work when nothing changed. */
+  shown: NodeView | undefined;
+  shownFlags: string;
 }
 
 function button(className: string, label: string, secondary: boolean): VscodeButton {
@@ -36,46 +45,161 @@ function button(className: string, label: string, secondary: boolean): VscodeBut
 
 export class CandidateList {
   private readonly rows = new Map<string, Row>();
+  private readonly spacer: HTMLDivElement;
+  private items: NodeView[] = [];
+  private indexOf = new Map<string, number>();
+  private bestId: string | undefined;
+  private selectedId: string | undefined;
+  private language: LanguageId | undefined;
+  private dirty = true;
+  /** Scroll offset and height, kept from events (reading them from the DOM forces a layout). */
+  private scrollTop = 0;
+  private viewHeight = 0;
 
   constructor(
-    private readonly list: HTMLOListElement,
+    private readonly list: HTMLElement,
     private readonly actions: CandidateActions,
-  ) {}
+    private readonly onNeedsRender: () => void,
+  ) {
+    this.spacer = el('div', { class: 'spacer', 'aria-hidden': 'true' });
+    list.append(this.spacer);
+    list.addEventListener(
+      'scroll',
+      () => {
+        this.scrollTop = list.scrollTop;
+        this.invalidate();
+      },
+      { passive: true },
+    );
+    new ResizeObserver((entries) => {
+      this.viewHeight = entries[entries.length - 1]?.contentRect.height ?? this.viewHeight;
+      this.invalidate();
+    }).observe(list);
+    list.addEventListener('keydown', (e) => this.onKey(e));
+    list.addEventListener('click', (e) => {
+      const target = e.target as HTMLElement;
+      if (target.closest('vscode-button')) return;
+      const id = target.closest<HTMLElement>('.candidate')?.dataset.nodeId;
+      if (id) this.actions.select(id);
+    });
+  }
 
-  render(ranked: NodeView[], bestId: string | undefined, selectedId: string | undefined): void {
-    const seen = new Set<string>();
-    let previous: Element | null = null;
-    for (const node of ranked) {
-      seen.add(node.id);
+  /** The rows to show, in order; cheap: the DOM is touched in render(). */
+  setItems(items: NodeView[], bestId: string | undefined, selectedId: string | undefined, language: LanguageId | undefined): void {
+    this.items = items;
+    this.indexOf = new Map(items.map((n, i) => [n.id, i]));
+    this.bestId = bestId;
+    this.selectedId = selectedId;
+    this.language = language;
+    this.invalidate();
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** Scrolls so the row is in view (from a click in the tree or the keyboard). */
+  reveal(nodeId: string): void {
+    const index = this.indexOf.get(nodeId);
+    if (index === undefined) return;
+    const top = index * ROW_HEIGHT;
+    const { scrollTop, viewHeight } = this;
+    let next = scrollTop;
+    if (top < scrollTop) next = top;
+    else if (top + ROW_HEIGHT > scrollTop + viewHeight) next = top + ROW_HEIGHT - viewHeight;
+    if (next !== scrollTop) {
+      this.scrollTop = next;
+      this.list.scrollTop = next;
+    }
+    this.invalidate();
+  }
+
+  render(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const total = this.items.length;
+    this.spacer.style.height = `${total * ROW_HEIGHT}px`;
+    const scrollTop = this.scrollTop;
+    const viewHeight = this.viewHeight || 600;
+    const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(total, Math.ceil((scrollTop + viewHeight) / ROW_HEIGHT) + OVERSCAN);
+    const wanted = new Set<string>();
+    let previous: Element | null = this.spacer;
+    for (let i = first; i < last; i++) {
+      const node = this.items[i]!;
+      wanted.add(node.id);
       const row = this.rows.get(node.id) ?? this.createRow(node.id);
-      this.update(row, node, node.id === bestId, node.id === selectedId);
+      row.li.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
+      row.li.setAttribute('aria-posinset', String(i + 1));
+      row.li.setAttribute('aria-setsize', String(total));
+      this.update(row, node);
       // Move the row only when it is out of place: moving a focused element blurs it.
-      const expected: Element | null = previous ? previous.nextElementSibling : this.list.firstElementChild;
-      if (expected !== row.li) this.list.insertBefore(row.li, expected);
+      if (previous.nextElementSibling !== row.li) previous.after(row.li);
       previous = row.li;
     }
     for (const [id, row] of this.rows) {
-      if (!seen.has(id)) {
+      if (!wanted.has(id)) {
+        if (row.li.contains(document.activeElement)) this.list.focus({ preventScroll: true });
         row.li.remove();
         this.rows.delete(id);
       }
     }
+    if (this.selectedId && this.rows.has(this.selectedId)) this.list.setAttribute('aria-activedescendant', `candidate-${this.selectedId}`);
+    else this.list.removeAttribute('aria-activedescendant');
   }
 
-  /** Scrolls to a row and focuses it (from a click in the tree). */
-  reveal(nodeId: string): void {
-    const row = this.rows.get(nodeId);
-    if (!row) return;
-    row.li.scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-    row.li.focus({ preventScroll: true });
+  private invalidate(): void {
+    this.dirty = true;
+    this.onNeedsRender();
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    if ((e.target as HTMLElement).closest('vscode-button')) return;
+    const at = this.selectedId !== undefined ? (this.indexOf.get(this.selectedId) ?? -1) : -1;
+    const page = Math.max(1, Math.floor(this.viewHeight / ROW_HEIGHT));
+    let next: number | undefined;
+    switch (e.key) {
+      case 'ArrowDown':
+        next = at + 1;
+        break;
+      case 'ArrowUp':
+        next = at - 1;
+        break;
+      case 'PageDown':
+        next = at + page;
+        break;
+      case 'PageUp':
+        next = at - page;
+        break;
+      case 'Home':
+        next = 0;
+        break;
+      case 'End':
+        next = this.items.length - 1;
+        break;
+      case 'Enter':
+        if (this.selectedId) this.actions.openDiff(this.selectedId);
+        e.preventDefault();
+        return;
+      default:
+        return;
+    }
+    e.preventDefault();
+    const node = this.items[Math.max(0, Math.min(this.items.length - 1, next))];
+    if (node) {
+      this.actions.select(node.id);
+      this.reveal(node.id);
+    }
   }
 
   private createRow(nodeId: string): Row {
-    const li = el('li', { class: 'candidate', 'data-node-id': nodeId, tabindex: '-1' });
+    const li = el('div', { class: 'candidate', 'data-node-id': nodeId, role: 'option', id: `candidate-${nodeId}` });
+    li.style.height = `${ROW_HEIGHT}px`;
     const head = el('div', { class: 'head' });
     const score = el('span', { class: 'score' });
     const prm = el('span', { class: 'prm' });
     const status = el('span', { class: 'status' });
+    const cost = el('span', { class: 'cost' });
     const summary = el('span', { class: 'summary' });
     const openDiff = button('open-diff', 'Open Diff', true);
     const accept = button('accept', 'Accept', false);
@@ -85,54 +209,49 @@ export class CandidateList {
     });
     const actions = el('div', { class: 'actions' });
     actions.append(openDiff, accept);
-    head.append(
-      el('span', { class: 'id' }, `#${nodeId}`),
-      el('span', { class: 'label' }, 'score'),
-      score,
-      el('span', { class: 'label' }, 'PRM'),
-      prm,
-      status,
-      summary,
-      actions,
-    );
+    head.append(el('span', { class: 'id' }, `#${nodeId}`), el('span', { class: 'label' }, 'score'), score, el('span', { class: 'label' }, 'PRM'), prm, status, cost, actions);
     const reason = el('p', { class: 'reason' });
-    const diff = el('pre', { class: 'diff', tabindex: '0', 'aria-label': `Diff of candidate ${nodeId}` });
-    li.append(head, reason, diff);
-    const row: Row = { li, score, prm, status, summary, accept, reason, diff, diffSource: undefined };
+    const diff = el('pre', { class: 'diff', 'aria-label': `Changes of candidate ${nodeId}` });
+    li.append(head, summary, reason, diff);
+    const row: Row = { li, score, prm, status, cost, summary, accept, reason, diff, shown: undefined, shownFlags: '' };
     this.rows.set(nodeId, row);
     return row;
   }
 
-  private update(row: Row, node: NodeView, isBest: boolean, isSelected: boolean): void {
-    row.li.classList.toggle('best', isBest);
-    row.li.classList.toggle('selected', isSelected);
+  private update(row: Row, node: NodeView): void {
+    const flags = `${node.id === this.bestId ? 'b' : ''}${node.id === this.selectedId ? 's' : ''}`;
+    if (row.shown === node && row.shownFlags === flags) return;
+    row.li.classList.toggle('best', node.id === this.bestId);
+    row.li.classList.toggle('selected', node.id === this.selectedId);
+    row.li.setAttribute('aria-selected', String(node.id === this.selectedId));
+    row.shownFlags = flags;
+    if (row.shown === node) return;
+    const previous = row.shown;
+    row.shown = node;
     setText(row.score, formatScore(node.score));
     setText(row.prm, formatScore(node.prmScore));
-    setText(row.status, node.status);
+    const statusWord = node.skippedByPrm && node.status === 'skipped' ? 'skipped' : node.status;
+    setText(row.status, statusWord);
     row.status.className = `status ${node.status}`;
-    const mutation = node.mutation ? `${node.mutation.summary} · ${node.mutation.model}` : '';
-    setText(row.summary, mutation);
+    row.status.title = node.skippedByPrm && node.status === 'skipped' ? 'skipped by the PRM: can still be evaluated' : '';
+    setText(row.cost, node.costUsd > 0 ? formatCost(node.costUsd) : '');
+    setText(row.summary, node.mutation ? `${node.mutation.summary} · ${node.mutation.model}` : '');
     const acceptable = node.parentId !== null && node.status === 'done';
     if (row.accept.disabled === acceptable) row.accept.disabled = !acceptable;
     row.accept.title = acceptable ? 'Replace the function in the editor with this candidate' : 'Only scored candidates can be accepted';
-
     const reason = reasonOf(node);
     row.reason.hidden = reason === undefined;
     setText(row.reason, reason ?? '');
-    if (row.diffSource !== node.diff) {
-      row.diffSource = node.diff;
-      renderDiff(row.diff, node);
-    }
+    if (!previous || previous.diffPreview !== node.diffPreview) renderPreview(row.diff, node, this.language);
   }
 }
 
-function renderDiff(pre: HTMLPreElement, node: NodeView): void {
+function renderPreview(pre: HTMLPreElement, node: NodeView, language: LanguageId | undefined): void {
   pre.replaceChildren();
-  const lines = diffLines(node.diff);
+  const lines = previewLines(node.diffPreview);
   if (lines.length === 0) {
-    pre.append(el('span', { class: 'meta' }, node.parentId === null ? 'original function' : 'no change'));
+    pre.append(el('span', { class: 'meta' }, node.parentId === null ? 'original function\n' : 'no change\n'));
     return;
   }
-  // Each line keeps its newline so the text reads (and copies) as a diff.
-  for (const line of lines) pre.append(el('span', { class: line.kind }, `${line.text}\n`));
+  for (const line of lines) pre.append(renderCodeLine(line.text, line.kind, language));
 }

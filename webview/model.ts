@@ -1,7 +1,7 @@
-// The panel's state and the pure questions the view asks of it (ranking, best path, diff
-// lines). No DOM here, so it runs under node:test too.
-import type { HostToWebview, NodeView, NoticeLevel, RunDetails } from '../src/protocol';
-import type { RunStatus, RunSummary } from '../src/core/types';
+// The panel's state and the pure questions the view asks of it (ranking, sorting, filtering,
+// best path, chart series, diff lines). No DOM here, so it runs under node:test too.
+import type { HostToWebview, NodeView, NoticeLevel, RunControls, RunDetails } from '../src/protocol';
+import type { NodeStatus, RunStatus, RunSummary } from '../src/core/types';
 
 export interface Notice {
   level: NoticeLevel;
@@ -13,6 +13,7 @@ export interface PanelModel {
   runId: string;
   summary?: RunSummary;
   details?: RunDetails;
+  controls: RunControls;
   nodes: Record<string, NodeView>;
   running: boolean;
   statusMessage?: string;
@@ -22,8 +23,10 @@ export interface PanelModel {
 
 const MAX_NOTICES = 20;
 
+export const NO_CONTROLS: RunControls = { live: false, resumable: false, mutateFrom: false };
+
 export function emptyModel(runId: string): PanelModel {
-  return { runId, nodes: {}, running: false, notices: [] };
+  return { runId, nodes: {}, running: false, notices: [], controls: NO_CONTROLS };
 }
 
 /** Folds one host message into the model (returns a new model; the old one is not changed). */
@@ -32,22 +35,27 @@ export function applyMessage(model: PanelModel, message: HostToWebview, now = Da
     case 'init': {
       const nodes: Record<string, NodeView> = {};
       for (const n of message.nodes) nodes[n.id] = n;
-      return {
+      const next: PanelModel = {
         ...model,
         runId: message.runId,
         summary: message.summary,
         details: message.details,
+        controls: message.controls,
         nodes,
         running: message.running,
       };
+      // A selection restored from saved state survives only if the node still exists.
+      if (next.selectedNodeId !== undefined && !nodes[next.selectedNodeId]) delete next.selectedNodeId;
+      return next;
     }
     case 'nodes': {
-      const nodes = { ...model.nodes };
+      // Mutating a copy of the index is O(n) once per batch; batches come at most every 100 ms.
+      const nodes = Object.assign({}, model.nodes);
       for (const n of message.nodes) nodes[n.id] = n;
       return { ...model, nodes };
     }
     case 'summary':
-      return { ...model, summary: message.summary, running: message.running };
+      return { ...model, summary: message.summary, running: message.running, ...(message.controls ? { controls: message.controls } : {}) };
     case 'status': {
       const summary = model.summary ? { ...model.summary, status: message.status } : undefined;
       const next: PanelModel = { ...model, running: isActive(message.status) && model.running };
@@ -57,36 +65,81 @@ export function applyMessage(model: PanelModel, message: HostToWebview, now = Da
     }
     case 'notice':
       return { ...model, notices: [...model.notices, { level: message.level, message: message.message, at: now }].slice(-MAX_NOTICES) };
+    case 'select':
+      return model.nodes[message.nodeId] ? { ...model, selectedNodeId: message.nodeId } : model;
+    case 'nodeDetails':
+      return model;
   }
 }
 
-function isActive(status: RunStatus): boolean {
+export function isActive(status: RunStatus): boolean {
   return status === 'running' || status === 'paused';
 }
 
-function numericId(id: string): number {
+export function numericId(id: string): number {
   const n = Number(id);
   return Number.isFinite(n) ? n : Number.MAX_SAFE_INTEGER;
 }
 
+/** Score of a node when it counts (evaluated and correct), else null. */
+export function scoreOf(node: NodeView): number | null {
+  return node.status === 'done' ? node.score : null;
+}
+
 /** Candidates best first: scored nodes by score (desc), then unscored ones in creation order. */
 export function rankNodes(nodes: Record<string, NodeView>): NodeView[] {
-  return Object.values(nodes).sort((a, b) => {
-    const sa = a.status === 'done' ? a.score : null;
-    const sb = b.status === 'done' ? b.score : null;
-    if (sa !== null && sb !== null && sa !== sb) return sb - sa;
-    if (sa !== null && sb === null) return -1;
-    if (sa === null && sb !== null) return 1;
-    return numericId(a.id) - numericId(b.id);
+  return sortCandidates(Object.values(nodes), 'score', 'desc');
+}
+
+export type SortKey = 'score' | 'prm' | 'cost' | 'age';
+export type SortDirection = 'asc' | 'desc';
+export type StatusFilter = 'all' | NodeStatus;
+
+function keyOf(node: NodeView, key: SortKey): number | null {
+  switch (key) {
+    case 'score':
+      return scoreOf(node);
+    case 'prm':
+      return node.prmScore;
+    case 'cost':
+      return node.costUsd;
+    case 'age':
+      return numericId(node.id);
+  }
+}
+
+/**
+ * Sorts by one key; nodes without a value (unscored) always come last, in creation order, and
+ * ties keep creation order, so the list does not jump while a run is live.
+ */
+export function sortCandidates(nodes: NodeView[], key: SortKey, direction: SortDirection): NodeView[] {
+  const sign = direction === 'desc' ? -1 : 1;
+  const keyed = nodes.map((node) => ({ node, k: keyOf(node, key), id: numericId(node.id) }));
+  keyed.sort((a, b) => {
+    if (a.k !== null && b.k !== null && a.k !== b.k) return sign * (a.k - b.k);
+    if (a.k !== null && b.k === null) return -1;
+    if (a.k === null && b.k !== null) return 1;
+    return a.id - b.id;
   });
+  return keyed.map((e) => e.node);
+}
+
+export function filterByStatus(nodes: NodeView[], filter: StatusFilter): NodeView[] {
+  return filter === 'all' ? nodes : nodes.filter((n) => n.status === filter);
 }
 
 /** The best scored node: the summary's choice when known, else the top of the ranking. */
-export function bestNodeId(model: PanelModel): string | undefined {
+export function bestNodeId(model: Pick<PanelModel, 'summary' | 'nodes'>): string | undefined {
   const fromSummary = model.summary?.bestNodeId;
   if (fromSummary && model.nodes[fromSummary]) return fromSummary;
-  const top = rankNodes(model.nodes)[0];
-  return top && top.status === 'done' && top.score !== null ? top.id : undefined;
+  let best: NodeView | undefined;
+  for (const node of Object.values(model.nodes)) {
+    const s = scoreOf(node);
+    if (s === null) continue;
+    const b = best ? scoreOf(best) : null;
+    if (b === null || s > b || (s === b && numericId(node.id) < numericId(best!.id))) best = node;
+  }
+  return best?.id;
 }
 
 /** Ids from the root to `nodeId`, both included. */
@@ -120,6 +173,51 @@ export function buildTree(nodes: Record<string, NodeView>): TreeEntry[] {
   return roots;
 }
 
+/** One evaluation on the charts' x axis. */
+export interface EvaluationPoint {
+  /** 1-based evaluation number. */
+  n: number;
+  nodeId: string;
+  /** This evaluation's score (null: failed or incorrect). */
+  score: number | null;
+  /** Best score so far (null until something scored). */
+  best: number | null;
+  /** Money spent on model calls up to this evaluation (USD). */
+  costUsd: number;
+  tokens: number;
+}
+
+/**
+ * Evaluations in the order they finished, with the running best and the spending up to each
+ * (model calls made before the evaluation finished).
+ */
+export function evaluationSeries(nodes: Record<string, NodeView>): EvaluationPoint[] {
+  const all = Object.values(nodes);
+  const evaluated = all
+    .filter((n) => n.evaluation !== undefined && (n.status === 'done' || n.status === 'failed'))
+    .sort((a, b) => (a.finishedAt ?? a.createdAt) - (b.finishedAt ?? b.createdAt) || numericId(a.id) - numericId(b.id));
+  const spending = all
+    .filter((n) => n.costUsd > 0 || n.tokensIn + n.tokensOut > 0)
+    .sort((a, b) => (a.finishedAt ?? a.createdAt) - (b.finishedAt ?? b.createdAt));
+  const points: EvaluationPoint[] = [];
+  let best: number | null = null;
+  let cost = 0;
+  let tokens = 0;
+  let spent = 0;
+  for (const node of evaluated) {
+    const at = node.finishedAt ?? node.createdAt;
+    while (spent < spending.length && (spending[spent]!.finishedAt ?? spending[spent]!.createdAt) <= at) {
+      cost += spending[spent]!.costUsd;
+      tokens += spending[spent]!.tokensIn + spending[spent]!.tokensOut;
+      spent++;
+    }
+    const score = scoreOf(node);
+    if (score !== null && (best === null || score > best)) best = score;
+    points.push({ n: points.length + 1, nodeId: node.id, score, best, costUsd: cost, tokens });
+  }
+  return points;
+}
+
 export type DiffLineKind = 'add' | 'del' | 'hunk' | 'meta' | 'context';
 
 /** The lines of a unified diff worth showing, each with its kind; file headers are dropped. */
@@ -144,6 +242,12 @@ export function diffLines(diff: string): { kind: DiffLineKind; text: string }[] 
   return out;
 }
 
+/** The changed lines a node view carries (see previewOfDiff), with their kinds. */
+export function previewLines(preview: string): { kind: DiffLineKind; text: string }[] {
+  if (!preview) return [];
+  return preview.split('\n').map((text) => ({ kind: text.startsWith('+') ? 'add' : 'del', text }));
+}
+
 /** "running — 5 / 40 evaluations". */
 export function statusLine(summary: RunSummary, message?: string): string {
   const base = `${summary.status} — ${summary.evaluations} / ${summary.budget} evaluations`;
@@ -154,4 +258,28 @@ export function statusLine(summary: RunSummary, message?: string): string {
 export function reasonOf(node: NodeView): string | undefined {
   if (node.status !== 'failed' && node.status !== 'skipped') return undefined;
   return node.reason ?? node.evaluation?.reason;
+}
+
+/** "$0.0123" / "$0" / "—" for money. */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '—';
+  if (usd === 0) return '$0';
+  if (usd < 0.0001) return `$${usd.toExponential(1)}`;
+  return `$${Number(usd.toFixed(4))}`;
+}
+
+/** "850 ms", "3.2 s", "2 min 5 s". */
+export function formatDuration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** The candidate after `nodeId` in the ranking that can be accepted (scored, not the root). */
+export function nextAcceptable(ranked: NodeView[], nodeId: string | undefined, skip: ReadonlySet<string> = new Set()): NodeView | undefined {
+  const acceptable = ranked.filter((n) => n.parentId !== null && scoreOf(n) !== null && !skip.has(n.id));
+  if (acceptable.length === 0) return undefined;
+  const at = acceptable.findIndex((n) => n.id === nodeId);
+  return acceptable[(at + 1) % acceptable.length];
 }

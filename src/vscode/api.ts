@@ -4,6 +4,7 @@ import type { FunctionLocation, RunSummary } from '../core/types';
 import { UNTRUSTED_MESSAGE } from './evolveCommand';
 import { readSettings } from './settings';
 import { acceptAndReport, startRunAndShow, type GenesisServices } from './services';
+import type { RunsTreeElement } from './runsTreeView';
 
 export interface RunOverrides {
   evaluatorCommand?: string;
@@ -28,14 +29,20 @@ export interface GenesisApi {
   findFunctionAt(document: vscode.TextDocument, position: vscode.Position): Promise<FunctionLocation | null>;
   /** Whether SecretStorage holds a key for a model spec (the key itself is never exposed). */
   hasApiKey(modelSpec: string): Promise<boolean>;
-  /** The items the Runs view shows, top to bottom (what a person sees in the sidebar). */
-  runsViewItems(): Promise<RunsViewItem[]>;
+  /** The items the Runs view shows, top to bottom (what a person sees in the sidebar); with a run id, that run's children (its best candidates). */
+  runsViewItems(runId?: string): Promise<RunsViewItem[]>;
+  /** The candidate shown inline in the editor (decorations + CodeLens), if any. */
+  inlineCandidate(): { runId: string; nodeId: string } | undefined;
 }
 
 export interface RunsViewItem {
   runId: string;
   label: string;
   description: string;
+  /** The tree item's context value (which menu commands it offers). */
+  contextValue: string;
+  /** Set on candidate items. */
+  nodeId?: string;
 }
 
 export function createApi(s: GenesisServices): GenesisApi {
@@ -65,12 +72,25 @@ export function createApi(s: GenesisServices): GenesisApi {
     async hasApiKey(modelSpec) {
       return (await s.keys.keyFor(modelSpec)) !== undefined;
     },
-    async runsViewItems() {
-      const summaries = (await s.tree.getChildren()) ?? [];
-      return summaries.map((summary) => {
-        const item = s.tree.getTreeItem(summary);
-        return { runId: summary.runId, label: String(item.label ?? ''), description: String(item.description ?? '') };
+    async runsViewItems(runId) {
+      let parent: RunsTreeElement | undefined;
+      if (runId !== undefined) {
+        parent = (await s.runs.listRuns()).find((r) => r.runId === runId);
+        if (!parent) return [];
+      }
+      const elements = (await s.tree.getChildren(parent)) ?? [];
+      return elements.map((element) => {
+        const item = s.tree.getTreeItem(element);
+        const view: RunsViewItem = {
+          runId: element.runId,
+          label: String(item.label ?? ''),
+          description: String(item.description ?? ''),
+          contextValue: item.contextValue ?? '',
+        };
+        if ('nodeId' in element) view.nodeId = element.nodeId;
+        return view;
       });
     },
+    inlineCandidate: () => s.inline.current(),
   };
 }

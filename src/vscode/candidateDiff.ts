@@ -1,10 +1,11 @@
-// Read-only virtual documents for `vscode.diff`: the function as it is NOW in the editor vs a
-// candidate. The real file is never touched by a preview.
+// Read-only virtual documents for `vscode.diff`: the function as it is NOW in the editor (or the
+// candidate's parent) vs a candidate. The real file is never touched by a preview.
 import * as vscode from 'vscode';
 import { extname } from 'node:path';
 import type { FunctionLocator } from './functionAtCursor';
 import type { RunManager } from './runManager';
 import { locateRunFunction } from './acceptCandidate';
+import { formatScore } from './format';
 
 export const CANDIDATE_SCHEME = 'genesis-candidate';
 /** Path segment that stands for "the function in the current document". */
@@ -48,18 +49,24 @@ export class CandidateContentProvider implements vscode.TextDocumentContentProvi
     return location ? location.text : `Genesis: ${snapshot.config.functionName} no longer exists in ${snapshot.config.relativePath}.`;
   }
 
-  /** Opens the diff current function ↔ candidate; returns false when the run is unknown. */
-  async openDiff(runId: string, nodeId: string): Promise<boolean> {
+  /**
+   * Opens the diff current function (or the candidate's parent) ↔ candidate; returns false when
+   * the run is unknown.
+   */
+  async openDiff(runId: string, nodeId: string, against: 'current' | 'parent' = 'current'): Promise<boolean> {
     const snapshot = await this.runs.snapshot(runId);
     if (!snapshot) return false;
     const { functionName, filePath } = snapshot.config;
-    const left = candidateUri(runId, CURRENT, functionName, filePath);
+    const node = snapshot.nodes.find((n) => n.id === nodeId);
+    const parentId = against === 'parent' ? node?.parentId : null;
+    const leftWhich = parentId !== null && parentId !== undefined ? parentId : CURRENT;
+    const left = candidateUri(runId, leftWhich, functionName, filePath);
     const right = candidateUri(runId, nodeId, functionName, filePath);
     // The current side may have been opened before and edited since: ask VS Code to re-read it.
     this.changed.fire(left);
-    const node = snapshot.nodes.find((n) => n.id === nodeId);
-    const label = node?.score !== null && node?.score !== undefined ? ` (score ${node.score})` : '';
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${functionName}: current ↔ candidate #${nodeId}${label}`, {
+    const label = node?.score !== null && node?.score !== undefined ? ` (score ${formatScore(node.score)})` : '';
+    const leftLabel = leftWhich === CURRENT ? 'current' : `parent #${leftWhich}`;
+    await vscode.commands.executeCommand('vscode.diff', left, right, `${functionName}: ${leftLabel} ↔ candidate #${nodeId}${label}`, {
       preview: true,
       viewColumn: vscode.ViewColumn.One,
     });

@@ -2,14 +2,22 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '../core/types';
 import { evolveFunctionCommand } from './evolveCommand';
+import { isResumableStatus } from './runManager';
 import { errorMessage } from './log';
 import { setApiKeyCommand } from './secrets';
-import { acceptAndReport, startRunAndShow, type GenesisServices } from './services';
+import { acceptAndReport, resumeAndShow, showCandidate, startRunAndShow, type GenesisServices } from './services';
 
-/** Tree items pass a RunSummary, the panel and tests pass a run id. */
+/** Tree items pass a RunSummary (or a candidate entry), the panel and tests pass a run id. */
 function runIdOf(arg: unknown): string | undefined {
   if (typeof arg === 'string' && arg) return arg;
   if (typeof arg === 'object' && arg !== null && typeof (arg as RunSummary).runId === 'string') return (arg as RunSummary).runId;
+  return undefined;
+}
+
+/** A node id passed as the second argument, or carried by a candidate tree item. */
+function nodeIdOf(arg: unknown, second: unknown): string | undefined {
+  if (typeof second === 'string' && second) return second;
+  if (typeof arg === 'object' && arg !== null && typeof (arg as { nodeId?: unknown }).nodeId === 'string') return (arg as { nodeId: string }).nodeId;
   return undefined;
 }
 
@@ -49,7 +57,9 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
   const { runs, panels, diffs, tree, locator, keys, context } = s;
 
   const updateRunningContext = (): void => {
-    void vscode.commands.executeCommand('setContext', 'genesis.hasRunningRun', runs.runningSummaries().length > 0);
+    const running = runs.runningSummaries();
+    void vscode.commands.executeCommand('setContext', 'genesis.hasRunningRun', running.length > 0);
+    void vscode.commands.executeCommand('setContext', 'genesis.hasPausedRun', running.some((r) => r.status === 'paused'));
   };
 
   const register = <A extends unknown[]>(id: string, body: (...args: A) => Promise<unknown>): vscode.Disposable =>
@@ -57,6 +67,8 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
 
   return [
     runs.onRunsChanged(updateRunningContext),
+    // "Next candidate" in the editor moves the panel's selection too.
+    s.inline.onDidSelect(({ runId, nodeId }) => panels.select(runId, nodeId)),
     register('genesis.evolveFunction', (uri?: unknown) =>
       evolveFunctionCommand(
         {
@@ -68,7 +80,7 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
       ),
     ),
     register('genesis.setApiKey', (target?: unknown, key?: unknown) => setApiKeyCommand(keys, target, key)),
-    register('genesis.openRun', async (arg?: unknown) => {
+    register('genesis.openRun', async (arg?: unknown, nodeId?: unknown) => {
       const runId = runIdOf(arg) ?? (await pickRun(await runs.listRuns(), 'Genesis: open run'));
       if (!runId) return false;
       const snapshot = await runs.snapshot(runId);
@@ -77,7 +89,92 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
         return false;
       }
       panels.open(runId, snapshot.config.functionName);
+      const selected = nodeIdOf(arg, nodeId);
+      if (selected) panels.select(runId, selected);
       return true;
+    }),
+    register('genesis.pauseRun', async (arg?: unknown) => {
+      const runId = runIdOf(arg) ?? (await pickRun(runs.runningSummaries().filter((r) => r.status === 'running'), 'Genesis: pause run'));
+      if (!runId) return false;
+      const paused = runs.pause(runId);
+      if (!paused) void vscode.window.showInformationMessage('Genesis: that run is not running.');
+      return paused;
+    }),
+    register('genesis.resumeRun', async (arg?: unknown) => {
+      const candidates = (await runs.listRuns()).filter((r) => r.status === 'paused' || isResumableStatus(r.status));
+      const runId = runIdOf(arg) ?? (await pickRun(candidates, 'Genesis: resume run'));
+      if (!runId) return false;
+      if (runs.resume(runId)) return true;
+      await resumeAndShow(s, runId);
+      return true;
+    }),
+    register('genesis.rerunRun', async (arg?: unknown) => {
+      const runId = runIdOf(arg) ?? (await pickRun(await runs.listRuns(), 'Genesis: re-run'));
+      if (!runId) return undefined;
+      const started = await runs.rerun(runId);
+      const snapshot = await runs.snapshot(started.runId);
+      panels.open(started.runId, snapshot?.config.functionName);
+      return started.runId;
+    }),
+    register('genesis.setRunBudget', async (arg?: unknown, budget?: unknown) => {
+      const runId = runIdOf(arg) ?? (await pickRun(runs.runningSummaries(), 'Genesis: set the budget of a run'));
+      if (!runId) return undefined;
+      const current = runs.liveSummary(runId);
+      if (!current?.running) throw new Error('Genesis: that run is not running; its budget cannot change.');
+      let value = typeof budget === 'number' ? budget : undefined;
+      if (value === undefined) {
+        const typed = await vscode.window.showInputBox({
+          title: `Genesis: budget of ${current.summary.functionName}`,
+          prompt: `Evaluations in all (${current.summary.evaluations} done)`,
+          value: String(current.summary.budget),
+          validateInput: (text) => (/^\d+$/.test(text.trim()) && Number(text) >= 1 ? undefined : 'A whole number ≥ 1'),
+        });
+        if (typed === undefined) return undefined;
+        value = Number(typed.trim());
+      }
+      return runs.setBudget(runId, value);
+    }),
+    register('genesis.exportRun', async (arg?: unknown, target?: unknown) => {
+      const runId = runIdOf(arg) ?? (await pickRun(await runs.listRuns(), 'Genesis: export run'));
+      if (!runId) return undefined;
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const uri =
+        target instanceof vscode.Uri
+          ? target
+          : await vscode.window.showSaveDialog({
+              title: 'Genesis: export the run as JSONL',
+              saveLabel: 'Export',
+              filters: { 'JSON Lines': ['jsonl'] },
+              ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `genesis-${runId}.jsonl`) } : {}),
+            });
+      if (!uri) return undefined;
+      const stats = await runs.exportRun(runId, uri.fsPath);
+      void vscode.window.showInformationMessage(`Genesis: exported ${stats.mutations} evaluated mutations of run ${runId} to ${uri.fsPath}.`);
+      return stats.mutations;
+    }),
+    register('genesis.showCandidate', async (arg?: unknown, nodeId?: unknown) => {
+      const runId = runIdOf(arg);
+      const node = nodeIdOf(arg, nodeId);
+      if (!runId || !node) throw new Error('Genesis: Show Candidate needs a run id and a node id.');
+      return showCandidate(s, runId, node);
+    }),
+    register('genesis.inlineAccept', async (runId?: unknown, nodeId?: unknown) => {
+      const target = typeof runId === 'string' && typeof nodeId === 'string' ? { runId, nodeId } : s.inline.current();
+      if (!target) {
+        void vscode.window.showInformationMessage('Genesis: no candidate is shown in the editor.');
+        return false;
+      }
+      return acceptAndReport(s, target.runId, target.nodeId);
+    }),
+    register('genesis.inlineReject', async () => {
+      const rejected = await s.inline.reject();
+      if (rejected) panels.notice(rejected.runId, 'info', `Genesis: candidate #${rejected.nodeId} rejected; Next candidate skips it.`);
+      return rejected !== undefined;
+    }),
+    register('genesis.inlineNext', async () => {
+      const moved = await s.inline.next();
+      if (!moved) void vscode.window.showInformationMessage('Genesis: no other candidate to show.');
+      return moved?.nodeId;
     }),
     register('genesis.stopRun', async (arg?: unknown) => {
       const runId = runIdOf(arg) ?? (await pickRun(runs.runningSummaries(), 'Genesis: stop run'));
@@ -86,12 +183,16 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
       if (!stopped) void vscode.window.showInformationMessage('Genesis: that run is not running.');
       return stopped;
     }),
-    register('genesis.openCandidateDiff', async (runId?: unknown, nodeId?: unknown) => {
-      if (typeof runId !== 'string' || typeof nodeId !== 'string') throw new Error('Genesis: Open Diff needs a run id and a node id.');
-      if (!(await diffs.openDiff(runId, nodeId))) void vscode.window.showWarningMessage(`Genesis: run ${runId} was not found.`);
+    register('genesis.openCandidateDiff', async (arg?: unknown, nodeIdArg?: unknown, against?: unknown) => {
+      const runId = runIdOf(arg);
+      const nodeId = nodeIdOf(arg, nodeIdArg);
+      if (!runId || !nodeId) throw new Error('Genesis: Open Diff needs a run id and a node id.');
+      if (!(await diffs.openDiff(runId, nodeId, against === 'parent' ? 'parent' : 'current'))) void vscode.window.showWarningMessage(`Genesis: run ${runId} was not found.`);
     }),
-    register('genesis.acceptCandidate', async (runId?: unknown, nodeId?: unknown) => {
-      if (typeof runId !== 'string' || typeof nodeId !== 'string') throw new Error('Genesis: Accept needs a run id and a node id.');
+    register('genesis.acceptCandidate', async (arg?: unknown, nodeIdArg?: unknown) => {
+      const runId = runIdOf(arg);
+      const nodeId = nodeIdOf(arg, nodeIdArg);
+      if (!runId || !nodeId) throw new Error('Genesis: Accept needs a run id and a node id.');
       return acceptAndReport(s, runId, nodeId);
     }),
     register('genesis.refreshRuns', async () => tree.refresh()),

@@ -1,5 +1,6 @@
 // Hosts the Evolution panel: one WebviewPanel per run, strict CSP, typed messages, node
-// updates batched so a fast run does not flood the webview.
+// updates batched so a fast run does not flood the webview, run controls forwarded to the
+// RunManager, node details (prompt, reply, evaluator output) sent on demand.
 import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 import {
@@ -8,6 +9,7 @@ import {
   runDetailsOf,
   toNodeView,
   type HostToWebview,
+  type DiffSide,
   type NodeView,
   type NoticeLevel,
   type WebviewToHost,
@@ -21,8 +23,14 @@ const FLUSH_MS = 100;
 
 /** What the panel asks of the rest of the extension when the user clicks. */
 export interface PanelActions {
-  openDiff(runId: string, nodeId: string): Promise<void>;
+  openDiff(runId: string, nodeId: string, against: DiffSide): Promise<void>;
   accept(runId: string, nodeId: string): Promise<void>;
+  /** The selection changed in the panel: the editor shows that candidate inline. */
+  select(runId: string, nodeId: string): Promise<void>;
+  /** Show the candidate inline and reveal the file. */
+  previewInline(runId: string, nodeId: string): Promise<void>;
+  /** Continue the stored run. */
+  resumeStored(runId: string): Promise<void>;
 }
 
 function isActive(status: RunStatus): boolean {
@@ -34,6 +42,10 @@ class EvolutionPanel implements vscode.Disposable {
   private readonly pendingNodes = new Map<string, NodeView>();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private ready = false;
+  /** Whether the run was live at the last init: a run resumed meanwhile needs a fresh init. */
+  private initLive = false;
+  /** A selection asked for while the webview was hidden, sent after the next init. */
+  private pendingSelect: string | undefined;
 
   constructor(
     readonly panel: vscode.WebviewPanel,
@@ -53,7 +65,10 @@ class EvolutionPanel implements vscode.Disposable {
     this.disposables.push(
       panel.webview.onDidReceiveMessage((message: unknown) => this.receive(message)),
       runs.onRunEvent((message) => this.onRunEvent(message)),
-      runs.onRunsChanged(() => this.postSummary()),
+      runs.onRunsChanged(() => {
+        if (this.ready && this.runs.liveSummary(this.runId)?.running === true && !this.initLive) void this.sendInit();
+        else void this.postSummary();
+      }),
       // A hidden webview is torn down; it says 'ready' again when shown and gets a fresh init.
       panel.onDidChangeViewState(() => {
         if (!panel.visible) this.ready = false;
@@ -72,6 +87,11 @@ class EvolutionPanel implements vscode.Disposable {
 
   notice(level: NoticeLevel, message: string): void {
     this.post({ type: 'notice', level, message });
+  }
+
+  select(nodeId: string): void {
+    if (this.ready) this.post({ type: 'select', nodeId });
+    else this.pendingSelect = nodeId;
   }
 
   private post(message: HostToWebview): void {
@@ -94,19 +114,66 @@ class EvolutionPanel implements vscode.Disposable {
   }
 
   private async handle(message: WebviewToHost): Promise<void> {
+    const { runs, runId } = this;
     switch (message.type) {
       case 'ready':
         this.ready = true;
         await this.sendInit();
         return;
       case 'stop':
-        if (!this.runs.stop(this.runId)) this.notice('info', 'Genesis: this run is not running.');
+        if (!runs.stop(runId)) this.notice('info', 'Genesis: this run is not running.');
         return;
+      case 'pause':
+        if (runs.pause(runId)) this.notice('info', 'Genesis: pausing after the current round.');
+        else this.notice('info', 'Genesis: this run is not running.');
+        await this.postSummary();
+        return;
+      case 'resume':
+        if (!runs.resume(runId)) this.notice('info', 'Genesis: this run is not paused.');
+        await this.postSummary();
+        return;
+      case 'resumeRun':
+        await this.actions.resumeStored(runId);
+        return;
+      case 'setBudget': {
+        const budget = runs.setBudget(runId, message.budget);
+        if (budget === undefined) this.notice('info', 'Genesis: this run is not running; its budget cannot change.');
+        else this.notice('info', budget === message.budget ? `Genesis: budget set to ${budget} evaluations.` : `Genesis: budget set to ${budget} evaluations (not below what is spent or in flight).`);
+        await this.postSummary();
+        return;
+      }
       case 'openDiff':
-        await this.actions.openDiff(this.runId, message.nodeId);
+        await this.actions.openDiff(runId, message.nodeId, message.against ?? 'current');
         return;
       case 'accept':
-        await this.actions.accept(this.runId, message.nodeId);
+        await this.actions.accept(runId, message.nodeId);
+        return;
+      case 'select':
+        await this.actions.select(runId, message.nodeId);
+        return;
+      case 'previewInline':
+        await this.actions.previewInline(runId, message.nodeId);
+        return;
+      case 'nodeDetails': {
+        let details = null;
+        let error: string | undefined;
+        try {
+          details = await runs.nodeDetails(runId, message.nodeId);
+        } catch (e) {
+          error = errorMessage(e);
+        }
+        this.post({ type: 'nodeDetails', requestId: message.requestId, nodeId: message.nodeId, details, ...(error ? { error } : {}) });
+        return;
+      }
+      case 'evaluateNow': {
+        this.notice('info', `Genesis: evaluating candidate #${message.nodeId}…`);
+        const node = await runs.evaluateNow(runId, message.nodeId);
+        this.notice(node.status === 'done' ? 'info' : 'warn', `Genesis: candidate #${node.id} ${node.status === 'done' ? `scored ${node.score}` : `${node.status}: ${node.reason ?? ''}`}`);
+        return;
+      }
+      case 'mutateFrom':
+        await runs.mutateFrom(runId, message.nodeId);
+        this.notice('info', `Genesis: the next child will be made from candidate #${message.nodeId}.`);
         return;
     }
   }
@@ -119,14 +186,21 @@ class EvolutionPanel implements vscode.Disposable {
     }
     this.pendingNodes.clear();
     this.panel.title = `Genesis: ${snapshot.config.functionName}`;
+    const running = snapshot.running && isActive(snapshot.summary.status);
+    this.initLive = running;
     this.post({
       type: 'init',
       runId: this.runId,
       summary: snapshot.summary,
-      details: runDetailsOf(snapshot.config),
+      details: runDetailsOf(snapshot.config, this.runs.runner(this.runId, snapshot.nodes)),
       nodes: snapshot.nodes.map(toNodeView),
-      running: snapshot.running && isActive(snapshot.summary.status),
+      running,
+      controls: await this.runs.controls(this.runId, snapshot.summary),
     });
+    if (this.pendingSelect !== undefined) {
+      this.post({ type: 'select', nodeId: this.pendingSelect });
+      this.pendingSelect = undefined;
+    }
   }
 
   private onRunEvent({ runId, event }: RunEventMessage): void {
@@ -146,7 +220,10 @@ class EvolutionPanel implements vscode.Disposable {
         if (event.level === 'error') this.notice('error', event.message);
         return;
       case 'run-started':
+      case 'run-resumed':
         void this.sendInit();
+        return;
+      default:
         return;
     }
   }
@@ -158,13 +235,16 @@ class EvolutionPanel implements vscode.Disposable {
       this.post({ type: 'nodes', nodes: [...this.pendingNodes.values()] });
       this.pendingNodes.clear();
     }
-    this.postSummary();
+    void this.postSummary();
   }
 
-  /** Only live runs change; a stored run's panel got everything with init. */
-  private postSummary(): void {
+  /** Only live runs change; a stored run's panel got everything with init (controls may change). */
+  private async postSummary(): Promise<void> {
     const live = this.runs.liveSummary(this.runId);
-    if (live) this.post({ type: 'summary', summary: live.summary, running: live.running && isActive(live.summary.status) });
+    if (live) {
+      const controls = await this.runs.controls(this.runId, live.summary);
+      this.post({ type: 'summary', summary: live.summary, running: live.running && isActive(live.summary.status), controls });
+    }
   }
 
   private html(): string {
@@ -234,6 +314,15 @@ export class EvolutionPanels implements vscode.Disposable {
     const panel = this.panels.get(runId);
     panel?.notice(level, message);
     return panel !== undefined;
+  }
+
+  /** Moves the panel's selection (when the run's panel is open). */
+  select(runId: string, nodeId: string): void {
+    this.panels.get(runId)?.select(nodeId);
+  }
+
+  isOpen(runId: string): boolean {
+    return this.panels.has(runId);
   }
 
   /** Re-attaches a panel VS Code restored after a reload (its webview state names the run). */

@@ -1,17 +1,20 @@
-// Holds the runs started in this window, starts new ones through the core, forwards their
-// events, and reads stored runs. Every run failure ends up in the log, never as an unhandled
-// rejection.
+// Holds the runs started (or resumed) in this window, starts new ones through the core, forwards
+// their events, controls them (pause, resume, stop, budget, evaluate now, mutate from here), and
+// reads stored runs. Every run failure ends up in the log, never as an unhandled rejection.
 import * as vscode from 'vscode';
 import { dirname, join } from 'node:path';
-import { startRun } from '../core/session';
+import { resumeRun, startRun, type StartedRun } from '../core/session';
 import type { EvolutionRun } from '../core/engine/run';
+import { functionDiff } from '../core/mutate/functionDiff';
+import { exportRunsToFiles, type ExportStats } from '../core/store/exportRuns';
 import { RunStore } from '../core/store/runStore';
-import type { FunctionLocation, LanguageId, RunEvent, RunSummary } from '../core/types';
+import type { CandidateNode, FunctionLocation, LanguageId, RunEvent, RunSummary } from '../core/types';
+import type { NodeDetails, RunControls, RunnerView } from '../protocol';
 import type { ApiKeyStore } from './secrets';
 import type { FunctionLocator } from './functionAtCursor';
 import { errorMessage, type Logger } from './log';
 import { readSettings, runsDirFor } from './settings';
-import type { RunSnapshot } from './runSnapshot';
+import { rootOf, type RunSnapshot } from './runSnapshot';
 
 /** What the user chose in the evolve QuickPick (or a test passed through the API). */
 export interface RunChoices {
@@ -35,6 +38,7 @@ interface LiveRun {
   runsDir: string;
   functionLine: number;
   finished: boolean;
+  sandboxMode: 'bwrap' | 'none';
 }
 
 export interface RunEventMessage {
@@ -42,14 +46,26 @@ export interface RunEventMessage {
   event: RunEvent;
 }
 
+/** The engine hook "Mutate from here" needs (not in the engine yet; used when it appears). */
+interface MutateFromHook {
+  mutateFrom?: (nodeId: string) => unknown;
+}
+
+/** A stored run whose status allows it to continue. */
+export function isResumableStatus(status: RunSummary['status']): boolean {
+  return status === 'stopped' || status === 'interrupted' || status === 'failed';
+}
+
 export class RunManager implements vscode.Disposable {
   private readonly live = new Map<string, LiveRun>();
   private readonly stores = new Map<string, RunStore>();
+  /** Stored runs read from disk, reused while their log is unchanged (the inspector asks often). */
+  private readonly storedCache = new Map<string, { mtime: number; size: number; snapshot: RunSnapshot }>();
   private readonly eventEmitter = new vscode.EventEmitter<RunEventMessage>();
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   /** Every event of every live run. */
   readonly onRunEvent = this.eventEmitter.event;
-  /** A run started, ended or was deleted. */
+  /** A run started, ended, resumed or was deleted. */
   readonly onRunsChanged = this.changeEmitter.event;
 
   constructor(
@@ -72,7 +88,7 @@ export class RunManager implements vscode.Disposable {
     const workspaceRoot = folder?.uri.fsPath ?? dirname(document.uri.fsPath);
     const settings = readSettings(document.uri);
     const runsDir = runsDirFor(workspaceRoot, settings);
-    const { run } = await startRun({
+    const started = await startRun({
       workspaceRoot,
       filePath: document.uri.fsPath,
       fileText: document.getText(),
@@ -91,14 +107,65 @@ export class RunManager implements vscode.Disposable {
       sandbox: settings.sandbox,
       log: (level, message) => this.log.log(level, message),
     });
-    const entry: LiveRun = { run, runsDir, functionLine: location.startLine, finished: false };
-    this.live.set(run.runId, entry);
-    // The session already sends the run's own log events to `log` above.
-    const unsubscribe = run.onEvent((event) => this.eventEmitter.fire({ runId: run.runId, event }));
     this.log.info(
-      `Run ${run.runId} started: ${location.name} in ${document.uri.fsPath}, evaluator "${choices.evaluatorCommand}", ` +
+      `Run ${started.run.runId} started: ${location.name} in ${document.uri.fsPath}, evaluator "${choices.evaluatorCommand}", ` +
         `models ${choices.models.join(', ')}, budget ${choices.budget}.`,
     );
+    return this.track(started, runsDir, location.startLine);
+  }
+
+  /** Continues a stored run (stopped, interrupted, failed) under its own id; throws a user-fit Error. */
+  async resumeStored(runId: string, budget?: number): Promise<{ runId: string; done: Promise<RunSummary> }> {
+    const entry = this.live.get(runId);
+    if (entry && !entry.finished) throw new Error(`Genesis: run ${runId} is already running.`);
+    const dir = entry?.runsDir ?? (await this.storedRunDir(runId));
+    if (!dir) throw new Error(`Genesis: run ${runId} was not found.`);
+    this.storedCache.delete(runId);
+    const stored = await this.store(dir).load(runId);
+    if (!isResumableStatus(stored.summary.status)) throw new Error(`Genesis: run ${runId} is ${stored.summary.status}; only stopped, interrupted or failed runs can be resumed.`);
+    const settings = readSettings(vscode.Uri.file(stored.config.filePath));
+    const started = await resumeRun({
+      runId,
+      runsDir: dir,
+      ...(budget !== undefined ? { budget } : {}),
+      treeSitter: this.locator.service(),
+      apiKeyFor: (spec) => this.keys.keyFor(spec),
+      sandbox: settings.sandbox,
+      log: (level, message) => this.log.log(level, message),
+    });
+    this.log.info(`Run ${runId} resumed (${stored.summary.evaluations} / ${stored.summary.budget} evaluations done).`);
+    return this.track(started, dir, entry?.functionLine ?? started.location.startLine);
+  }
+
+  /** Starts a new run of the same function with the same settings as a stored one. */
+  async rerun(runId: string): Promise<{ runId: string; done: Promise<RunSummary> }> {
+    const snapshot = await this.snapshot(runId);
+    if (!snapshot) throw new Error(`Genesis: run ${runId} was not found.`);
+    const { config } = snapshot;
+    const document = await vscode.workspace.openTextDocument(vscode.Uri.file(config.filePath));
+    const location = await this.locator.byName(document.getText(), config.language, config.functionName, snapshot.functionLineHint ?? 0);
+    if (!location) throw new Error(`Genesis: ${config.functionName} no longer exists in ${config.relativePath}; cannot re-run.`);
+    return this.start({
+      document,
+      language: config.language,
+      location,
+      choices: {
+        evaluatorCommand: config.evaluatorCommand,
+        models: config.models,
+        budget: config.budget,
+        concurrency: config.concurrency,
+        seed: config.seed,
+        timeoutSec: config.timeoutSec,
+      },
+    });
+  }
+
+  private track(started: StartedRun, runsDir: string, functionLine: number): { runId: string; done: Promise<RunSummary> } {
+    const { run } = started;
+    const entry: LiveRun = { run, runsDir, functionLine, finished: false, sandboxMode: started.evaluator.sandboxMode };
+    this.live.set(run.runId, entry);
+    // The session already sends the run's own log events to the log.
+    const unsubscribe = run.onEvent((event) => this.eventEmitter.fire({ runId: run.runId, event }));
     this.changeEmitter.fire();
     const finish = (): void => {
       entry.finished = true;
@@ -121,15 +188,136 @@ export class RunManager implements vscode.Disposable {
     return { runId: run.runId, done: run.done };
   }
 
-  stop(runId: string): boolean {
+  private active(runId: string): EvolutionRun | undefined {
     const entry = this.live.get(runId);
-    if (!entry || entry.finished) return false;
-    entry.run.stop();
+    return entry && !entry.finished && entry.run.isActive ? entry.run : undefined;
+  }
+
+  stop(runId: string): boolean {
+    const run = this.active(runId);
+    if (!run) return false;
+    run.stop();
     this.log.info(`Run ${runId} stop requested.`);
     return true;
   }
 
-  /** The current summary of a run started in this window; undefined for stored-only runs. */
+  pause(runId: string): boolean {
+    const run = this.active(runId);
+    if (!run || run.summary().status !== 'running') return false;
+    run.pause();
+    this.log.info(`Run ${runId} paused (the current round finishes first).`);
+    this.changeEmitter.fire();
+    return true;
+  }
+
+  resume(runId: string): boolean {
+    const run = this.active(runId);
+    if (!run || run.summary().status !== 'paused') return false;
+    run.resume();
+    this.log.info(`Run ${runId} resumed.`);
+    this.changeEmitter.fire();
+    return true;
+  }
+
+  /** Sets the budget of a live run; returns the budget in force (never below what is spent). */
+  setBudget(runId: string, budget: number): number | undefined {
+    const run = this.active(runId);
+    if (!run) return undefined;
+    run.setBudget(budget);
+    const now = run.summary().budget;
+    this.log.info(`Run ${runId}: budget set to ${now} evaluations.`);
+    this.changeEmitter.fire();
+    return now;
+  }
+
+  /** Evaluates a node the PRM skipped; throws a user-fit Error when the run or node does not allow it. */
+  async evaluateNow(runId: string, nodeId: string): Promise<CandidateNode> {
+    const run = this.active(runId);
+    if (!run) throw new Error('Genesis: this run is not running; resume it to evaluate more candidates.');
+    return run.evaluateNow(nodeId);
+  }
+
+  /** Whether the engine offers "mutate from here" for this live run. */
+  canMutateFrom(runId: string): boolean {
+    const run = this.active(runId) as (EvolutionRun & MutateFromHook) | undefined;
+    return typeof run?.mutateFrom === 'function';
+  }
+
+  async mutateFrom(runId: string, nodeId: string): Promise<void> {
+    const run = this.active(runId) as (EvolutionRun & MutateFromHook) | undefined;
+    if (!run) throw new Error('Genesis: this run is not running; resume it first.');
+    if (typeof run.mutateFrom !== 'function') throw new Error('Genesis: "Mutate from here" needs engine support that this version does not have.');
+    await run.mutateFrom(nodeId);
+  }
+
+  /** What the panel's controls may do for a run. */
+  async controls(runId: string, summary?: RunSummary): Promise<RunControls> {
+    const live = this.active(runId) !== undefined;
+    const status = summary?.status ?? (await this.snapshot(runId))?.summary.status;
+    return {
+      live,
+      resumable: !live && status !== undefined && isResumableStatus(status),
+      mutateFrom: this.canMutateFrom(runId),
+    };
+  }
+
+  /** Where evaluations run: bubblewrap or not (live runs know; stored runs tell by their evaluations). */
+  runner(runId: string, nodes: readonly CandidateNode[]): RunnerView {
+    const entry = this.live.get(runId);
+    if (entry) {
+      return entry.sandboxMode === 'bwrap'
+        ? { sandboxed: true, description: 'local, sandboxed (bubblewrap: read-only system, no network)' }
+        : { sandboxed: false, description: 'local, NOT sandboxed (bubblewrap unavailable or turned off)' };
+    }
+    const evaluated = nodes.find((n) => n.evaluation !== undefined);
+    if (!evaluated?.evaluation) return { sandboxed: null, description: 'local (no evaluation recorded)' };
+    return evaluated.evaluation.sandboxed
+      ? { sandboxed: true, description: 'local, sandboxed (as recorded)' }
+      : { sandboxed: false, description: 'local, not sandboxed (as recorded)' };
+  }
+
+  /** The long texts of one node, for the inspector. */
+  async nodeDetails(runId: string, nodeId: string): Promise<NodeDetails | null> {
+    const snapshot = await this.snapshot(runId);
+    const node = snapshot?.nodes.find((n) => n.id === nodeId);
+    if (!snapshot || !node) return null;
+    const root = rootOf(snapshot);
+    const parent = node.parentId !== null ? snapshot.nodes.find((n) => n.id === node.parentId) : undefined;
+    const name = snapshot.config.functionName;
+    const details: NodeDetails = {
+      nodeId,
+      code: node.code,
+      diffVsOriginal: root && root.id !== node.id ? functionDiff(root.code, node.code, name) : '',
+      diffVsParent: parent ? functionDiff(parent.code, node.code, name) : '',
+    };
+    if (parent) details.parentCode = parent.code;
+    if (node.mutation?.prompt !== undefined) details.prompt = node.mutation.prompt;
+    if (node.mutation?.reply !== undefined) details.reply = node.mutation.reply;
+    if (node.lineageNote !== undefined) details.lineageNote = node.lineageNote;
+    if (node.evaluation) {
+      const e = node.evaluation;
+      details.evaluation = {
+        status: e.status,
+        feedback: e.feedback,
+        stdoutTail: e.stdoutTail,
+        stderrTail: e.stderrTail,
+        metrics: e.metrics,
+        durationMs: e.durationMs,
+        sandboxed: e.sandboxed,
+      };
+      if (e.reason !== undefined) details.evaluation.reason = e.reason;
+    }
+    return details;
+  }
+
+  /** Writes the run's evaluated mutations as JSONL (see core/store/exportRuns). */
+  async exportRun(runId: string, outFile: string): Promise<ExportStats> {
+    const dir = this.live.get(runId)?.runsDir ?? (await this.storedRunDir(runId));
+    if (!dir) throw new Error(`Genesis: run ${runId} was not found.`);
+    return exportRunsToFiles(this.store(dir), [runId], outFile);
+  }
+
+  /** The current summary of a run live in this window; undefined for stored-only runs. */
   liveSummary(runId: string): { summary: RunSummary; running: boolean } | undefined {
     const entry = this.live.get(runId);
     return entry ? { summary: entry.run.summary(), running: !entry.finished } : undefined;
@@ -178,10 +366,21 @@ export class RunManager implements vscode.Disposable {
         functionLineHint: entry.functionLine,
       };
     }
-    const dir = await this.storedRunDir(runId);
-    if (!dir) return undefined;
-    const loaded = await this.store(dir).load(runId);
-    return { summary: loaded.summary, config: loaded.config, nodes: loaded.nodes, running: false };
+    for (const dir of this.runsDirs()) {
+      let stat: vscode.FileStat;
+      try {
+        stat = await vscode.workspace.fs.stat(vscode.Uri.file(join(dir, runId, 'events.jsonl')));
+      } catch {
+        continue; // not in this folder
+      }
+      const cached = this.storedCache.get(runId);
+      if (cached && cached.mtime === stat.mtime && cached.size === stat.size) return cached.snapshot;
+      const loaded = await this.store(dir).load(runId);
+      const snapshot: RunSnapshot = { summary: loaded.summary, config: loaded.config, nodes: loaded.nodes, running: false };
+      this.storedCache.set(runId, { mtime: stat.mtime, size: stat.size, snapshot });
+      return snapshot;
+    }
+    return undefined;
   }
 
   async deleteRun(runId: string): Promise<void> {
@@ -192,6 +391,7 @@ export class RunManager implements vscode.Disposable {
     }
     const dir = entry?.runsDir ?? (await this.storedRunDir(runId));
     this.live.delete(runId);
+    this.storedCache.delete(runId);
     if (dir) await this.store(dir).delete(runId);
     this.log.info(`Run ${runId} deleted.`);
     this.changeEmitter.fire();

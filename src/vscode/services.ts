@@ -1,11 +1,13 @@
-// The extension's long-lived parts, created once in activate(), and the two flows that several
-// entry points share (command, panel, API): start-and-show, accept-and-report.
+// The extension's long-lived parts, created once in activate(), and the flows that several
+// entry points share (command, panel, sidebar, CodeLens, API): start-and-show, accept-and-report,
+// show-candidate, resume-and-show.
 import * as vscode from 'vscode';
 import type { FunctionLocation, LanguageId, RunSummary } from '../core/types';
 import { acceptCandidate } from './acceptCandidate';
 import type { CandidateContentProvider } from './candidateDiff';
 import type { EvolutionPanels } from './evolutionPanel';
 import type { FunctionLocator } from './functionAtCursor';
+import type { InlineCandidates } from './inlineCandidate';
 import { errorMessage, type Logger } from './log';
 import type { RunChoices, RunManager } from './runManager';
 import type { RunsTreeProvider } from './runsTreeView';
@@ -20,6 +22,7 @@ export interface GenesisServices {
   panels: EvolutionPanels;
   diffs: CandidateContentProvider;
   tree: RunsTreeProvider;
+  inline: InlineCandidates;
 }
 
 export async function startRunAndShow(
@@ -49,5 +52,30 @@ export async function acceptAndReport(s: GenesisServices, runId: string, nodeId:
     if (result.applied) void vscode.window.showInformationMessage(result.message);
     else void vscode.window.showWarningMessage(result.message);
   }
+  // The inline view of an applied candidate has done its job.
+  const inline = s.inline.current();
+  if (result.applied && inline?.runId === runId && inline.nodeId === nodeId) await s.inline.clear();
   return result.applied;
+}
+
+/** Opens the run's panel with the candidate selected, and shows it in the editor. */
+export async function showCandidate(s: GenesisServices, runId: string, nodeId: string): Promise<boolean> {
+  const snapshot = await s.runs.snapshot(runId);
+  if (!snapshot) {
+    void vscode.window.showWarningMessage(`Genesis: run ${runId} was not found.`);
+    return false;
+  }
+  s.panels.open(runId, snapshot.config.functionName);
+  s.panels.select(runId, nodeId);
+  const shown = await s.inline.show(runId, nodeId, { reveal: true });
+  if (!shown.shown) s.panels.notice(runId, 'warn', shown.message);
+  return shown.shown;
+}
+
+/** Continues a stored run and shows its panel. */
+export async function resumeAndShow(s: GenesisServices, runId: string): Promise<{ runId: string; done: Promise<RunSummary> }> {
+  const started = await s.runs.resumeStored(runId);
+  const snapshot = await s.runs.snapshot(runId);
+  s.panels.open(runId, snapshot?.config.functionName);
+  return started;
 }

@@ -1,7 +1,11 @@
-// "$(beaker) Genesis: N/B best S" for the newest running run; hidden when nothing runs.
+// "$(beaker) Genesis: N/B · best S · $C" for the newest running run; hidden when nothing runs.
 import * as vscode from 'vscode';
 import type { RunManager } from './runManager';
 import { formatScore } from './format';
+
+function formatCost(usd: number): string {
+  return usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
+}
 
 export function registerRunStatusBar(runs: RunManager): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('genesis.runStatus', vscode.StatusBarAlignment.Left, 50);
@@ -17,8 +21,12 @@ export function registerRunStatusBar(runs: RunManager): vscode.Disposable {
       return;
     }
     const more = running.length > 1 ? ` (+${running.length - 1})` : '';
-    item.text = `$(beaker) Genesis: ${newest.evaluations}/${newest.budget} best ${formatScore(newest.bestScore)}${more}`;
-    item.tooltip = `Genesis is evolving ${newest.functionName} (${newest.relativePath}). Click to open the run.`;
+    const icon = newest.status === 'paused' ? '$(debug-pause)' : '$(beaker)';
+    item.text = `${icon} Genesis: ${newest.evaluations}/${newest.budget} · best ${formatScore(newest.bestScore)} · ${formatCost(newest.costUsd)}${more}`;
+    const percent = newest.budget > 0 ? Math.round((100 * newest.evaluations) / newest.budget) : 0;
+    item.tooltip =
+      `Genesis is evolving ${newest.functionName} (${newest.relativePath}): ${newest.status}, ${percent}% of the budget, ` +
+      `baseline ${formatScore(newest.baselineScore)}, best ${formatScore(newest.bestScore)}, ${newest.tokens} tokens, ${formatCost(newest.costUsd)}. Click to open the run.`;
     item.command = { title: 'Open run', command: 'genesis.openRun', arguments: [newest.runId] };
     item.show();
   };

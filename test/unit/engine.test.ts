@@ -385,3 +385,17 @@ describe('EvolutionRun: resume', () => {
     assert.equal(reloaded.summary.status, 'completed');
   });
 });
+
+describe('EvolutionRun: mutate from here', () => {
+  it('generates a child of the requested node in the next round', async () => {
+    const run = new EvolutionRun(config({ budget: 12, concurrency: 1 }), { runId: 'u1', rootCode: ROOT }, deps(new LiteralTargetEvaluator(15)));
+    run.start();
+    while (run.summary().evaluations < 3) await new Promise((r) => setTimeout(r, 2));
+    const target = run.nodes().find((n) => n.status === 'done' && n.id !== run.best()?.id) ?? run.root();
+    run.mutateFrom(target.id);
+    await run.done;
+    const child = run.nodes().find((n) => n.parentId === target.id && /requested by the user/.test(n.why ?? ''));
+    assert.ok(child, 'a child with the user reason exists');
+    assert.throws(() => run.mutateFrom(target.id), /not active/);
+  });
+});

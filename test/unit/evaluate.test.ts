@@ -258,7 +258,8 @@ describe('local evaluator', () => {
     assert.equal(seen.GENESIS_CANDIDATE_FILE, join(seen.GENESIS_WORKDIR, 'target.py'));
     assert.equal(seen.cwd, seen.GENESIS_WORKDIR);
     assert.match(result.stdoutTail, /some noise before the result/);
-    // The work dir is removed after the evaluation.
+    // The work dir is the evaluator's own copy, removed with it.
+    await ev.dispose();
     assert.ok(!existsSync(seen.GENESIS_WORKDIR));
   });
 
@@ -330,6 +331,98 @@ describe('local evaluator', () => {
     const after = await ev.evaluate(request(), never);
     assert.equal(after.status, 'error');
     assert.match(after.reason ?? '', /disposed/);
+  });
+});
+
+describe('reused work dirs', () => {
+  // Prints every entry of the evaluation's folder (work dir and result-file folder) with type,
+  // mode, size, link target and a content hash: two equal listings mean two equal work dirs.
+  const LISTING =
+    `cd "$GENESIS_WORKDIR/.." && find . -mindepth 1 -printf '%p %y %m %s %l\\n' | sort && ` +
+    `find . -type f -exec md5sum {} + | sort`;
+  // Changes that a stat of size and mtime alone would miss are included: same size, mtime put back.
+  const MESS =
+    `cp -p keep.log ../ref && printf 'KEPT BY NEGATIO!' > keep.log && touch -r ../ref keep.log && ` +
+    `echo more >> pkg/util.py && chmod 600 .gitignore && rm pkg/.gitignore && ` +
+    `mkdir -p new/deep && echo x > new/deep/f && echo y > new.txt && ln -s / escape && ` +
+    `ln target.py hardlink.py && rm -rf pkg && echo file > pkg && echo stray > ../stray.txt && chmod 700 . && ` +
+    `rm target.py && ln -s "$VICTIM" target.py`;
+  const pause = () => new Promise((r) => setTimeout(r, 150));
+
+  // Small slots are checked with synchronous reads, larger ones through the thread pool.
+  for (const extraFiles of [0, 300]) {
+  it(`a candidate cannot change what the next evaluation sees (${extraFiles} extra files)`, async () => {
+    const victim = join(tempDir('victim'), 'victim.txt');
+    writeFileSync(victim, 'untouched');
+    const ws = makeWorkspace();
+    if (extraFiles > 0) mkdirSync(join(ws, 'many'));
+    for (let k = 0; k < extraFiles; k++) writeFileSync(join(ws, 'many', `f${k}.txt`), `${k}`);
+    // Listings go to files outside the slot (the stdout tail is only 4 KB).
+    const listings = tempDir('listings');
+    const ev = evaluator({
+      command:
+        `if [ "$GENESIS_EVALUATION_ID" = mess ]; then ${MESS}; fi; ` +
+        `{ ${LISTING}; } > "$LISTINGS/$GENESIS_EVALUATION_ID"; echo "$GENESIS_WORKDIR"; echo '{"score": 1}'`,
+      env: { VICTIM: victim, LISTINGS: listings },
+      workspaceRoot: ws,
+    });
+    const run = async (id: string) => {
+      const result = await ev.evaluate(request({ evaluationId: id }), never);
+      assert.equal(result.status, 'ok', result.reason);
+      return { workDir: result.stdoutTail.split('\n')[0], listing: readFileSync(join(listings, id), 'utf8') };
+    };
+    const first = await run('look');
+    assert.match(first.listing, /\.\/ws\/target\.py f 644/);
+    assert.equal(first.listing.includes('./ws/many/f299.txt'), extraFiles === 300);
+    // Once more, so the slot's files are old enough for their ctime to be trusted (not "racy").
+    await pause();
+    await run('look-again');
+    await pause();
+    const messy = await run('mess');
+    assert.notEqual(messy.listing, first.listing);
+    // The slot just used is repaired and handed out next: the same folder, back to the base.
+    for (let k = 0; k < 3; k++) {
+      await pause();
+      const next = await run(`look-${k}`);
+      if (k === 0) assert.equal(next.workDir, messy.workDir, 'the test should reuse the messed-up slot');
+      assert.equal(next.listing, first.listing);
+    }
+    assert.equal(readFileSync(victim, 'utf8'), 'untouched');
+  });
+  }
+
+  it('gives each concurrent evaluation its own work dir and candidate', async () => {
+    const ev = evaluator({ command: `sleep 0.05; cat target.py | tr -d '\\n'; echo; echo '{"score": 1}'` });
+    const texts = Array.from({ length: 6 }, (_, k) => `V = ${k}\n`);
+    const results = await Promise.all(texts.map((text, k) => ev.evaluate(request({ candidateFileText: text, evaluationId: `c${k}` }), never)));
+    results.forEach((result, k) => {
+      assert.equal(result.status, 'ok', result.reason);
+      assert.equal(result.stdoutTail.split('\n')[0], `V = ${k}`);
+    });
+  });
+
+  it('writes a candidate at a new path and removes it afterwards', async () => {
+    const ev = evaluator({ command: `ls new/dir; cat target.py; echo '{"score": 1}'` });
+    const created = await ev.evaluate(request({ relativePath: 'new/dir/made.py', candidateFileText: 'M = 1\n' }), never);
+    assert.equal(created.status, 'ok', created.reason);
+    assert.match(created.stdoutTail, /^made\.py\ndef f\(x\):\n {4}return x\n/);
+    await pause();
+    const plain = await ev.evaluate(request(), never);
+    assert.match(plain.stderrTail, /No such file or directory/);
+    assert.match(plain.stdoutTail, /^def f\(x\):\n {4}return x \+ 1\n/);
+  });
+
+  it('copies a large workspace afresh for every evaluation', async () => {
+    const ws = makeWorkspace();
+    mkdirSync(join(ws, 'many'));
+    for (let k = 0; k < 2000; k++) writeFileSync(join(ws, 'many', `f${k}.txt`), '');
+    const ev = evaluator({ command: `echo "$GENESIS_WORKDIR"; echo '{"score": 1}'`, workspaceRoot: ws });
+    const first = await ev.evaluate(request(), never);
+    const second = await ev.evaluate(request(), never);
+    const dirs = [first, second].map((r) => r.stdoutTail.split('\n')[0]);
+    assert.notEqual(dirs[0], dirs[1]);
+    await ev.dispose();
+    for (const dir of dirs) assert.ok(!existsSync(dir), dir);
   });
 });
 

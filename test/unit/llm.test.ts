@@ -4,7 +4,12 @@ import OpenAI from 'openai';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { ProviderLimits, Semaphore } from '../../src/core/llm/concurrency';
+import { checkModel } from '../../src/core/llm/connectionCheck';
+import { createMutationSource } from '../../src/core/llm/sourceFactory';
 import { OpenAICompatibleSource, parseModelSpec, TRUNCATED_ERROR } from '../../src/core/llm/openaiCompatible';
+import { costOf, DEFAULT_PRICES, isLocalEndpoint, parsePrice, priceOf } from '../../src/core/llm/pricing';
 import { abortableSleep, backoffDelayMs, ModelCallError, retryAfterMs, withRetry } from '../../src/core/llm/retry';
 import { buildMutationPrompt } from '../../src/core/mutate/prompt';
 import type { MutationRequest } from '../../src/core/types';
@@ -192,6 +197,202 @@ describe('OpenAICompatibleSource against the fixture server', () => {
   });
 });
 
+describe('OpenAICompatibleSource: more faults', () => {
+  it('retries an error event inside the stream', async () => {
+    const server = await serve(faultsThen([{ fault: 'stream-error', text: 'x'.repeat(64), afterChunks: 1 }]));
+    const messages: string[] = [];
+    const proposal = await source(server, { onRetry: (e) => messages.push(e.message) }).propose(REQUEST, never());
+    assert.ok(proposal.code, proposal.error);
+    assert.equal(server.requests.length, 2);
+    assert.match(messages[0], /^server_error from http:\/\/127\.0\.0\.1:\d+\/v1 during the reply: The server had an error while streaming your reply\.$/);
+
+    const refused = await serve(() => ({ fault: 'stream-error', text: 'x'.repeat(64), errorType: 'invalid_request_error' }));
+    const failed = await source(refused).propose(REQUEST, never());
+    assert.match(failed.error ?? '', /^invalid_request_error from .* during the reply/);
+    assert.equal(refused.requests.length, 1);
+  });
+
+  it('halves the prompt once when the server says the context is too long', async () => {
+    const inspirations = [1, 2, 3].map((i) => ({ code: PARENT.replace('0.5', `0.${i}`) + '\n' + '# filler\n'.repeat(150), score: i }));
+    const request = { ...REQUEST, inspirations };
+    const p = buildMutationPrompt(request);
+    const full = p.system.length + 2 + p.user.length;
+    await current?.close();
+    current = await startLlmServer({ models: ['fixture-model'], maxPromptChars: Math.floor(full * 0.7) });
+    const proposal = await source(current).propose(request, never());
+    assert.ok(proposal.code, proposal.error);
+    assert.equal(current.requests.length, 2);
+    assert.ok((proposal.prompt ?? '').length <= full / 2, `${proposal.prompt?.length} of ${full}`);
+
+    // Too long even when halved: one clear failure, no loop.
+    await current.close();
+    current = await startLlmServer({ models: ['fixture-model'], maxPromptChars: 100 });
+    const failed = await source(current).propose(request, never());
+    assert.match(failed.error ?? '', /^prompt too long for fixture-model at http:\/\/127\.0\.0\.1:\d+\/v1: This model's maximum context length is 25 tokens/);
+    assert.equal(failed.callFailed, true);
+    assert.equal(current.requests.length, 2);
+  });
+});
+
+describe('bounded concurrency per provider', () => {
+  it('keeps at most the limit of calls in flight across arms of one server', async () => {
+    let inFlight = 0;
+    let most = 0;
+    await current?.close();
+    const server = (current = await startLlmServer({ reply: async (request) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      inFlight--;
+      return tunerReply(request);
+    } }));
+    const limits = new ProviderLimits(() => 2);
+    const arms = ['fixture-model', 'fixture-model-b'].map((model) =>
+      createMutationSource(`openai-compatible:${server.openaiBaseURL}#${model}`, { limits, retry: FAST_RETRY }),
+    );
+    const proposals = await Promise.all(Array.from({ length: 6 }, (_, i) => arms[i % 2].propose(REQUEST, never())));
+    assert.ok(proposals.every((p) => p.error === undefined), JSON.stringify(proposals.map((p) => p.error)));
+    assert.equal(server.requests.length, 6);
+    assert.equal(most, 2);
+    assert.equal(limits.semaphore(server.openaiBaseURL).inUse, 0);
+  });
+
+  it('a call waiting for a slot stops at once on abort', async () => {
+    const semaphore = new Semaphore(1);
+    await semaphore.acquire(never());
+    const controller = new AbortController();
+    const waiting = semaphore.acquire(controller.signal);
+    controller.abort(new Error('stopped'));
+    await assert.rejects(waiting, /stopped/);
+    semaphore.release();
+    assert.equal(semaphore.inUse, 0);
+    assert.throws(() => new Semaphore(0), /positive integer/);
+  });
+});
+
+describe('checkModel (Test Model Connection)', () => {
+  it('says ok, with the latency, for a working model over either protocol; offline is always ok', async () => {
+    const server = await serve(undefined, 'sk-check-key');
+    const openai = await checkModel(`openai-compatible:${server.openaiBaseURL}#fixture-model`, 'sk-check-key', never());
+    assert.equal(openai.ok, true, openai.message);
+    assert.match(openai.message, /^fixture-model at http:\/\/127\.0\.0\.1:\d+\/v1 answered in \d+ ms$/);
+    assert.equal(openai.model, `openai-compatible:${server.openaiBaseURL}#fixture-model`);
+    assert.deepEqual(server.requests.map((r) => `${r.method} ${r.path}`), ['GET /v1/models', 'POST /v1/chat/completions']);
+    const anthropic = await checkModel(`anthropic-compatible:${server.url}#fixture-model`, 'sk-check-key', never());
+    assert.equal(anthropic.ok, true, anthropic.message);
+    assert.equal((server.requests[3].body as { max_tokens: number }).max_tokens, 1);
+    assert.deepEqual(await checkModel('offline', undefined, never()).then((r) => [r.ok, r.message]), [true, 'the offline operator needs no connection']);
+  });
+
+  it('bad key (401), without echoing the key', async () => {
+    const server = await serve(undefined, 'sk-right');
+    const secret = 'sk-wrong-0123456789';
+    for (const spec of [`openai-compatible:${server.openaiBaseURL}#fixture-model`, `anthropic-compatible:${server.url}#fixture-model`]) {
+      const result = await checkModel(spec, secret, never());
+      assert.equal(result.ok, false);
+      assert.match(result.message, /^bad API key \(401\) from http:\/\/127\.0\.0\.1:\d+(\/v1)?$/);
+      assert.ok(!result.message.includes(secret));
+    }
+  });
+
+  it('unknown model, naming the models the server offers', async () => {
+    const server = await serve();
+    const openai = await checkModel(`openai-compatible:${server.openaiBaseURL}#gpt-nope`, undefined, never());
+    assert.deepEqual([openai.ok, openai.message], [false, `unknown model gpt-nope at ${server.openaiBaseURL}; it offers fixture-model`]);
+    const anthropic = await checkModel(`anthropic-compatible:${server.url}#claude-nope`, undefined, never());
+    assert.deepEqual([anthropic.ok, anthropic.message], [false, `unknown model claude-nope at ${server.url}; it offers fixture-model`]);
+  });
+
+  it('server down (ECONNREFUSED) with the URL', async () => {
+    const port = await closedPort();
+    const result = await checkModel(`openai-compatible:http://127.0.0.1:${port}/v1#m`, undefined, never());
+    assert.deepEqual([result.ok, result.message], [false, `server not reachable at http://127.0.0.1:${port}/v1: ECONNREFUSED (is it running, and on that port?)`]);
+    const anthropic = await checkModel(`anthropic-compatible:http://127.0.0.1:${port}#m`, undefined, never());
+    assert.match(anthropic.message, /^server not reachable at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+  });
+
+  it('wrong URL: 404 on the endpoint (base URL without /v1)', async () => {
+    const server = await serve();
+    const result = await checkModel(`openai-compatible:${server.url}#fixture-model`, undefined, never());
+    assert.equal(result.ok, false);
+    assert.match(result.message, /^not found \(404\) at http:\/\/127\.0\.0\.1:\d+: check the base URL \(it usually ends in \/v1\) and the model fixture-model: no route POST \/chat\/completions$/);
+  });
+
+  it('wrong URL: a web page instead of JSON (200 or 404)', async () => {
+    for (const status of [200, 404]) {
+      const web = await htmlServer(status);
+      try {
+        const result = await checkModel(`openai-compatible:${web.url}/v1#m`, undefined, never());
+        assert.equal(result.ok, false);
+        if (status === 200) assert.equal(result.message, `${web.url}/v1/models answered with a web page, not JSON: the base URL does not point at the model API`);
+        else assert.equal(result.message, `${web.url}/v1 answered HTTP 404 with a web page, not the model API: check the base URL`);
+        const anthropic = await checkModel(`anthropic-compatible:${web.url}#m`, undefined, never());
+        assert.match(anthropic.message, /web page/);
+      } finally {
+        await web.close();
+      }
+    }
+  });
+
+  it('timeout when the server accepts but never answers', async () => {
+    const silent = createHttpServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const started = Date.now();
+      const result = await checkModel(`openai-compatible:${url}/v1#m`, undefined, never(), { timeoutMs: 300 });
+      assert.deepEqual([result.ok, result.message], [false, `no reply from ${url}/v1 within 0.3 s (timeout)`]);
+      assert.ok(Date.now() - started < 1500);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('vscode-lm and malformed specs are answered without a call', async () => {
+    assert.match((await checkModel('vscode-lm:copilot/gpt-4o', undefined, never())).message, /only the VS Code extension can check it/);
+    assert.match((await checkModel('gpt-4o', undefined, never())).message, /^unknown model spec "gpt-4o"/);
+  });
+});
+
+describe('pricing', () => {
+  it('matches dated and routed model names by the longest prefix', () => {
+    assert.deepEqual(priceOf('gpt-4o-mini-2024-07-18'), { input: 0.15, output: 0.6, source: 'default', matched: 'gpt-4o-mini' });
+    assert.equal(priceOf('gpt-4o-2024-08-06').matched, 'gpt-4o');
+    assert.equal(priceOf('openai/gpt-4.1-mini').matched, 'gpt-4.1-mini');
+    assert.equal(priceOf('o3-mini').input, 1.1);
+    assert.equal(priceOf('claude-opus-4-5-20251101').input, 5);
+    assert.equal(priceOf('claude-opus-4-1-20250805').input, 15);
+    assert.equal(priceOf('claude-3-5-haiku-latest').matched, 'claude-3-5-haiku');
+    assert.equal(priceOf('gpt-4ox').source, 'unknown', 'a prefix must end at a name boundary');
+    assert.equal(priceOf('llama3:8b').source, 'unknown');
+    for (const [name, price] of Object.entries(DEFAULT_PRICES)) assert.ok(price.input > 0 && price.output >= price.input, name);
+  });
+
+  it('local servers cost nothing; overrides win over both', () => {
+    assert.equal(priceOf('gpt-4o', { baseURL: 'http://localhost:11434/v1' }).source, 'local');
+    assert.ok(isLocalEndpoint('http://127.0.0.1:8080/v1') && isLocalEndpoint('http://ollama:11434') && !isLocalEndpoint('https://api.openai.com/v1'));
+    const overrides = { 'GPT-4o': { input: 1, output: 2 }, 'llama3': { input: 0.1, output: 0.1 } };
+    assert.deepEqual(priceOf('gpt-4o', { overrides }), { input: 1, output: 2, source: 'override', matched: 'GPT-4o' });
+    assert.equal(priceOf('llama3:70b', { overrides, baseURL: 'http://127.0.0.1:1/v1' }).source, 'override');
+    assert.equal(costOf('gpt-4o', 1_000_000, 500_000), 2.5 + 5);
+    assert.equal(costOf('gpt-4o', 1_000_000, 500_000, overrides), 1 + 1);
+    assert.deepEqual(parsePrice(' 0.15, 0.6'), { input: 0.15, output: 0.6 });
+    assert.throws(() => parsePrice('1'), /INPUT,OUTPUT/);
+  });
+});
+
+/** A web server (not a model API) answering every request with an HTML page. */
+async function htmlServer(status: number): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createHttpServer((_req, res) => {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!DOCTYPE html><html><head><title>Dashboard</title></head><body>Welcome</body></html>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  return { url, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
 describe('the fixture server speaks both wire protocols', () => {
   it('OpenAI: plain JSON completion and the model list', async () => {
     const server = await serve(() => 'plain answer');
@@ -291,6 +492,25 @@ describe('parseModelSpec', () => {
       baseURL: 'http://127.0.0.1:8080/v1',
       model: 'llama3:8b',
     });
+  });
+
+  it('parses anthropic, anthropic-compatible and vscode-lm specs', () => {
+    assert.deepEqual(parseModelSpec('anthropic:claude-sonnet-4-5'), {
+      kind: 'anthropic',
+      spec: 'anthropic:claude-sonnet-4-5',
+      baseURL: 'https://api.anthropic.com',
+      model: 'claude-sonnet-4-5',
+    });
+    assert.deepEqual(parseModelSpec(' anthropic-compatible:http://127.0.0.1:9000/v1/#claude-x '), {
+      kind: 'anthropic',
+      spec: 'anthropic-compatible:http://127.0.0.1:9000/v1/#claude-x',
+      baseURL: 'http://127.0.0.1:9000',
+      model: 'claude-x',
+    });
+    assert.deepEqual(parseModelSpec('vscode-lm:copilot/gpt-4o'), { kind: 'vscode-lm', spec: 'vscode-lm:copilot/gpt-4o', vendor: 'copilot', family: 'gpt-4o' });
+    assert.throws(() => parseModelSpec('vscode-lm:copilot'), /needs a vendor and a model family/);
+    assert.throws(() => parseModelSpec('anthropic:'), /names no model/);
+    assert.throws(() => parseModelSpec('anthropic-compatible:http://x#'), /names no model after "#"/);
   });
 
   it('rejects anything else with a message that shows the accepted forms', () => {

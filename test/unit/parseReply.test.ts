@@ -98,6 +98,18 @@ describe('applyReply: SEARCH/REPLACE', () => {
     assert.equal(error, 'SEARCH block 2 of 3 did not match the function: `    return x + 1`');
   });
 
+  it('matches a SEARCH line whose inner spacing differs, as a last resort', () => {
+    const parent = 'def f(x):\n    y = x  *  2\n    return y';
+    const r = expectOk(applyReply(parent, block('  y = x * 2', '  y = x * 3'), 'python'));
+    assert.equal(r.code, 'def f(x):\n    y = x * 3\n    return y');
+  });
+
+  it('names the unmatched SEARCH line in a field, for the lineage note', () => {
+    const result = applyReply('def f(x):\n    return x', block('    return y', '    return 2'), 'python');
+    assert.ok(!result.ok);
+    assert.equal(result.unmatched, '    return y');
+  });
+
   it('refuses an inconsistent indentation shift rather than guessing', () => {
     const reply = block('    y = x * 0.5\n        if y > 3:', '    y = 1');
     assert.match(expectError(applyReply(METHOD, reply, 'python')), /SEARCH block 1 of 1 did not match/);

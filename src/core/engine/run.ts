@@ -105,6 +105,8 @@ export class EvolutionRun {
   private readonly usage = new Map<string, ModelUsage & { rewardTotal: number }>();
   /** Failed model-written children waiting for their one repair attempt. */
   private pendingRepairs: CandidateNode[] = [];
+  /** Children the user asked for ("Mutate from here"): planned before the strategy's. */
+  private userPlans: ChildPlan[] = [];
   /** The costliest single model call so far: the estimate that keeps a cost budget within one call. */
   private maxCallCost = 0;
   private maxCallTokens = 0;
@@ -290,6 +292,16 @@ export class EvolutionRun {
     return node;
   }
 
+  /** Queues one child of `nodeId` for the next round ("Mutate from here"). */
+  mutateFrom(nodeId: string): void {
+    const node = this.node(nodeId);
+    if (!node) throw new Error(`no node ${nodeId} in run ${this.runId}`);
+    if (!this.isActive) throw new Error(`run ${this.runId} is not active; resume it first`);
+    if (node.status !== 'done') throw new Error(`node ${nodeId} has no score to build on (status: ${node.status})`);
+    this.userPlans.push({ parentId: nodeId, why: `requested by the user: mutate node ${nodeId}` });
+    this.log('info', `a child of node ${nodeId} was requested; it is generated in the next round`);
+  }
+
   get isActive(): boolean {
     return this.status === 'running' || this.status === 'paused';
   }
@@ -382,8 +394,10 @@ export class EvolutionRun {
         this.log('info', spendingStop);
         break;
       }
+      const requested = this.userPlans;
+      this.userPlans = [];
       const repairs = this.takeRepairs();
-      const plans = [...repairs, ...this.strategy.planRound(this.view)].slice(0, Math.min(maxChildren() - children, this.callsAffordable()));
+      const plans = [...requested, ...repairs, ...this.strategy.planRound(this.view)].slice(0, Math.min(maxChildren() - children, this.callsAffordable()));
       if (plans.length === 0) break;
       children += plans.length;
       await this.runRound(plans, signal);
