@@ -141,7 +141,7 @@ async function resume(argv: string[]): Promise<number> {
 
 /** Prints progress until the run ends (Ctrl+C stops it cleanly), then the summary. */
 async function followRun({ run, evaluator }: StartedRun, what: string, runsDir: string, json: boolean): Promise<number> {
-  progress(`genesis: run ${run.runId}: ${what} (${evaluator.sandboxMode === 'bwrap' ? 'sandboxed with bubblewrap' : 'UNSANDBOXED'})`);
+  progress(`genesis: run ${run.runId}: ${what} (evaluations: ${evaluator.description})`);
   run.onEvent((event) => {
     if (event.type !== 'node-updated') return;
     const node = event.node;

@@ -4,11 +4,12 @@
 // the CLI alike.
 import { join, relative } from 'node:path';
 import { EvolutionRun, type RestoredRun } from './engine/run';
-import { LocalEvaluator } from './evaluate/localEvaluator';
+import { createEvaluator, type PreparedEvaluator } from './evaluate/evaluatorFactory';
 import { TreeSitterService, wasmPathsIn } from './lang/treeSitter';
 import { ProviderLimits } from './llm/concurrency';
 import type { PriceOverrides } from './llm/pricing';
 import { createMutationSource } from './llm/sourceFactory';
+import { CombinedPrm, type WeightedScorer } from './prm/combinedPrm';
 import { PrmStore } from './prm/prmStore';
 import { createStrategy, DEFAULT_STRATEGY, DEFAULT_STRATEGY_OPTIONS } from './search/index';
 import { newRunId, RunStore } from './store/runStore';
@@ -28,6 +29,8 @@ export interface RunEnvironment {
   prices?: PriceOverrides;
   sandbox?: 'auto' | 'none';
   memoryMb?: number;
+  /** Optional PRM scorers mixed with the learned one (LLM judge, remote reward model). */
+  extraPrmScorers?: WeightedScorer[];
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -60,7 +63,7 @@ export interface ResumeRunOptions extends RunEnvironment {
 export interface StartedRun {
   run: EvolutionRun;
   location: FunctionLocation;
-  evaluator: LocalEvaluator;
+  evaluator: PreparedEvaluator;
 }
 
 export async function startRun(options: StartRunOptions): Promise<StartedRun> {
@@ -138,31 +141,25 @@ async function launch(
   strategyState?: unknown,
 ): Promise<StartedRun> {
   const log = env.log ?? (() => undefined);
-  let evaluator: LocalEvaluator | undefined;
+  let evaluator: PreparedEvaluator | undefined;
   try {
     const sources = await Promise.all(config.models.map((spec) => env.sourceFor?.(spec) ?? createSource(spec, env)));
     const strategy = createStrategy(config.strategy ?? DEFAULT_STRATEGY, config.strategyOptions ?? DEFAULT_STRATEGY_OPTIONS, strategyState);
-    evaluator = new LocalEvaluator({
-      workspaceRoot: config.workspaceRoot,
-      command: config.evaluatorCommand,
-      timeoutSec: config.timeoutSec,
-      sandbox: env.sandbox === 'none' ? 'none' : 'auto',
-      ...(env.memoryMb ? { memoryMb: env.memoryMb } : {}),
-    });
-    await evaluator.prepare();
-    if (evaluator.sandboxMode === 'none') log('warn', 'evaluations run unsandboxed (bubblewrap is not available or is turned off)');
+    evaluator = await createEvaluator(config, env);
 
     // The learned PRM is kept per workspace and per evaluator, so each run starts from the last.
     const prmStore = new PrmStore(join(config.workspaceRoot, '.genesis', 'prm'));
-    const { prm, warning } = await prmStore.load(config.evaluatorCommand, { nodeTypes: treeSitter.service });
+    const { prm: learned, warning } = await prmStore.load(config.evaluatorCommand, { nodeTypes: treeSitter.service });
     if (warning) log('warn', warning);
+    // Extra scorers (LLM judge, remote reward model) are mixed in; the learned model keeps learning.
+    const prm = env.extraPrmScorers && env.extraPrmScorers.length > 0 ? new CombinedPrm(learned, env.extraPrmScorers) : learned;
     const { fileText, startIndex, endIndex } = source;
     const candidateFile = (code: string) => fileText.slice(0, startIndex) + code + fileText.slice(endIndex);
     const recorder = new RunStore(env.runsDir).openRecorder(identity.runId, (error) => log('error', error.message));
     const chosenEvaluator = evaluator;
     const run: EvolutionRun = new EvolutionRun(config, identity, {
       sources,
-      evaluator: chosenEvaluator,
+      evaluator: chosenEvaluator.evaluator,
       prm,
       strategy,
       candidateFile,
@@ -176,7 +173,7 @@ async function launch(
     });
     void run.done.finally(async () => {
       recorder.close();
-      await prmStore.save(config.evaluatorCommand, prm).catch((error: unknown) => log('warn', `could not save the PRM: ${String(error)}`));
+      await prmStore.save(config.evaluatorCommand, learned).catch((error: unknown) => log('warn', `could not save the PRM: ${String(error)}`));
       await chosenEvaluator.dispose().catch(() => undefined);
       treeSitter.release();
     });

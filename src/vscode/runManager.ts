@@ -38,7 +38,7 @@ interface LiveRun {
   runsDir: string;
   functionLine: number;
   finished: boolean;
-  sandboxMode: 'bwrap' | 'none';
+  runner: { sandboxed: boolean; description: string };
 }
 
 export interface RunEventMessage {
@@ -162,7 +162,7 @@ export class RunManager implements vscode.Disposable {
 
   private track(started: StartedRun, runsDir: string, functionLine: number): { runId: string; done: Promise<RunSummary> } {
     const { run } = started;
-    const entry: LiveRun = { run, runsDir, functionLine, finished: false, sandboxMode: started.evaluator.sandboxMode };
+    const entry: LiveRun = { run, runsDir, functionLine, finished: false, runner: { sandboxed: started.evaluator.sandboxed, description: started.evaluator.description } };
     this.live.set(run.runId, entry);
     // The session already sends the run's own log events to the log.
     const unsubscribe = run.onEvent((event) => this.eventEmitter.fire({ runId: run.runId, event }));
@@ -265,9 +265,7 @@ export class RunManager implements vscode.Disposable {
   runner(runId: string, nodes: readonly CandidateNode[]): RunnerView {
     const entry = this.live.get(runId);
     if (entry) {
-      return entry.sandboxMode === 'bwrap'
-        ? { sandboxed: true, description: 'local, sandboxed (bubblewrap: read-only system, no network)' }
-        : { sandboxed: false, description: 'local, NOT sandboxed (bubblewrap unavailable or turned off)' };
+      return entry.runner;
     }
     const evaluated = nodes.find((n) => n.evaluation !== undefined);
     if (!evaluated?.evaluation) return { sandboxed: null, description: 'local (no evaluation recorded)' };
