@@ -2,27 +2,31 @@
 // Run: node --import tsx test/bench/eval.bench.ts [--quick]
 //
 // What is compared, at equal parallelism (P workers pulling from one queue):
-//   pool   — LocalEvaluator.evaluate(): per evaluation a full copy of the (tiny) workspace base,
-//            the candidate written, /bin/sh -c with the ulimit line through execa in its own process
-//            group, the result read from stdout and validated, the copy removed. The one-off base
-//            copy (prepare) is done before timing.
-//   direct — child_process.spawn('/bin/sh', ['-c', COMMAND]) with the same environment, stdout
-//            collected and its last line JSON-parsed. No work dir, no copy, no limits: the floor.
-// So ratio = pool ÷ direct is the share of the raw spawn rate that LocalEvaluator keeps, with
-// every cost of its isolation counted. Figures are medians over repeats, modes interleaved.
-// The sandbox is off ('none') for pool vs direct; bubblewrap is measured on its own (bwrap vs none,
-// one evaluation at a time) as milliseconds added per evaluation.
+//   pool   — LocalEvaluator.evaluate(): the candidate written into a reused work dir (a slot that
+//            is checked and repaired in the background after each evaluation), /bin/sh -c with the
+//            ulimit line in its own process group, limits armed, the result read (file, else
+//            stdout) and validated. The one-off base copy and first slot (prepare) are not timed.
+//   direct — child_process.spawn('/bin/sh', ['-c', COMMAND]) in the workspace with the same
+//            environment, stdout collected and its last line JSON-parsed and checked. No copy, no
+//            limits: the floor. "direct detached" (reference, not in the ratio) adds only the
+//            setsid() that the pool's process-group kill needs.
+// ratio = pool ÷ direct is the share of the raw spawn rate that LocalEvaluator keeps, with every
+// cost of its isolation counted. Each repeat runs pool then direct (so both see the same machine
+// load); figures are medians over repeats. The sandbox is off ('none') for pool vs direct;
+// bubblewrap is measured on its own: milliseconds added per evaluation (one at a time), and
+// throughput at the default parallelism, pool vs the same bwrap command line spawned directly.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
+import { bubblewrapArgv, detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
 import { LocalEvaluator, type SandboxPreference } from '../../src/core/evaluate/localEvaluator';
 import { runCommand } from '../../src/core/evaluate/processRunner';
 import { SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
+import { WorkSlotPool } from '../../src/core/evaluate/workSlots';
 
 const QUICK = process.argv.includes('--quick');
-const REPEATS = QUICK ? 3 : 5;
+const REPEATS = QUICK ? 5 : 11;
 const TRIVIAL = `echo '{"score":1}'`;
 const SLEEPY = `sleep 0.05; echo '{"score":1}'`;
 const CORES = availableParallelism();
@@ -34,16 +38,28 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Runs `count` jobs with `parallelism` workers; returns jobs per second. */
-async function throughput(count: number, parallelism: number, job: (k: number) => Promise<void>): Promise<number> {
+interface Rate {
+  perSec: number;
+  /** CPU time of this (parent) process per job: spawning, I/O, bookkeeping. */
+  cpuMs: number;
+}
+
+/** Runs `count` jobs with `parallelism` workers. */
+async function throughput(count: number, parallelism: number, job: () => Promise<void>): Promise<Rate> {
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: parallelism }, async () => {
-      while (next < count) await job(next++);
+      while (next < count) {
+        next++;
+        await job();
+      }
     }),
   );
-  return count / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { perSec: count / seconds, cpuMs: (used.user + used.system) / 1000 / count };
 }
 
 function makeWorkspace(): string {
@@ -60,10 +76,10 @@ function directEnv(): Record<string, string> {
   return env;
 }
 
-/** The floor: spawn /bin/sh -c COMMAND, read stdout, parse its last line. */
-function spawnDirect(command: string, env: Record<string, string>): Promise<void> {
+/** The floor: spawn argv (by default /bin/sh -c COMMAND), read stdout, parse and check its last line. */
+function spawnDirect(argv: string[], cwd: string, env: Record<string, string>, detached = false): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { cwd, env, detached, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
     child.stderr.resume();
@@ -106,112 +122,207 @@ interface PairFigures {
   poolEvalsPerSec: number;
   directEvalsPerSec: number;
   ratio: number;
+  /** Median of the per-repeat ratios (each repeat's pool and direct ran back to back). */
+  pairedRatio: number;
+  poolCpuMsPerEval: number;
+  directCpuMsPerEval: number;
+  /**
+   * Reference only (not in the ratio): direct spawning with detached: true, the setsid() the pool
+   * needs for its process-group kill. With scheduler autogroups on, each new session also gets a
+   * task group of its own, which costs the direct spawn about what it costs the pool.
+   */
+  directDetachedEvalsPerSec?: number;
 }
 
-/** Pool vs direct for one command and parallelism, repeats interleaved. */
-async function comparePair(workspace: string, command: string, parallelism: number, evaluations: number): Promise<PairFigures> {
-  const evaluator = await makeEvaluator(workspace, command, 'none');
-  const env = directEnv();
-  const pool = poolJob(evaluator);
-  const direct = () => spawnDirect(command, env);
-  // Warm-up: execa's import, the file system cache, V8's JIT.
-  await throughput(Math.min(evaluations, 10), parallelism, pool);
-  await throughput(Math.min(evaluations, 10), parallelism, direct);
-  const poolRates: number[] = [];
-  const directRates: number[] = [];
+/** Pool vs direct for one job pair and parallelism, repeats interleaved. */
+async function comparePair(
+  pool: () => Promise<void>,
+  direct: () => Promise<void>,
+  parallelism: number,
+  evaluations: number,
+  reference?: () => Promise<void>,
+): Promise<PairFigures> {
+  // Warm-up: the file system cache, V8's JIT, the slots.
+  await throughput(Math.min(evaluations, 20), parallelism, pool);
+  await throughput(Math.min(evaluations, 20), parallelism, direct);
+  const poolRates: Rate[] = [];
+  const directRates: Rate[] = [];
+  const referenceRates: Rate[] = [];
   for (let r = 0; r < REPEATS; r++) {
-    poolRates.push(await throughput(evaluations, parallelism, pool));
-    directRates.push(await throughput(evaluations, parallelism, direct));
+    if (reference) referenceRates.push(await throughput(evaluations, parallelism, reference));
+    // Alternate which goes first, so neither always follows the other's background work.
+    if (r % 2 === 0) {
+      poolRates.push(await throughput(evaluations, parallelism, pool));
+      directRates.push(await throughput(evaluations, parallelism, direct));
+    } else {
+      directRates.push(await throughput(evaluations, parallelism, direct));
+      poolRates.push(await throughput(evaluations, parallelism, pool));
+    }
   }
-  await evaluator.dispose();
-  const poolEvalsPerSec = median(poolRates);
-  const directEvalsPerSec = median(directRates);
-  return { parallelism, evaluations, poolEvalsPerSec, directEvalsPerSec, ratio: poolEvalsPerSec / directEvalsPerSec };
-}
-
-/** Milliseconds per step of one LocalEvaluator evaluation, measured one at a time (where the time goes). */
-async function breakdown(workspace: string, count: number): Promise<Record<string, number>> {
-  const { copy } = await SandboxCopy.create({ workspaceRoot: workspace });
-  const env = directEnv();
-  const copyMs: number[] = [];
-  const removeMs: number[] = [];
-  const runMs: number[] = [];
-  const runNoUlimitMs: number[] = [];
-  const directMs: number[] = [];
-  for (let k = 0; k < count; k++) {
-    let t = performance.now();
-    const dir = await copy.createEvaluationDir(`bd-${k}`, 'src/candidate.py', 'def f(x):\n    return x\n');
-    copyMs.push(performance.now() - t);
-    t = performance.now();
-    await runCommand({ command: TRIVIAL, cwd: dir.workDir, env, timeoutMs: 30_000, memoryMb: 2048 });
-    runMs.push(performance.now() - t);
-    t = performance.now();
-    await runCommand({ command: TRIVIAL, cwd: dir.workDir, env, timeoutMs: 30_000, memoryMb: 0 });
-    runNoUlimitMs.push(performance.now() - t);
-    t = performance.now();
-    await copy.removeEvaluationDir(dir);
-    removeMs.push(performance.now() - t);
-    t = performance.now();
-    await spawnDirect(TRIVIAL, env);
-    directMs.push(performance.now() - t);
-  }
-  await copy.dispose();
-  const round = (values: number[]) => Number(median(values.slice(3)).toFixed(3)); // first 3: warm-up
+  const poolEvalsPerSec = median(poolRates.map((r) => r.perSec));
+  const directEvalsPerSec = median(directRates.map((r) => r.perSec));
   return {
-    workDirCopyMs: round(copyMs),
-    workDirRemoveMs: round(removeMs),
-    runCommandMs: round(runMs),
-    runCommandNoUlimitMs: round(runNoUlimitMs),
-    directSpawnMs: round(directMs),
+    parallelism,
+    evaluations,
+    poolEvalsPerSec,
+    directEvalsPerSec,
+    ratio: poolEvalsPerSec / directEvalsPerSec,
+    pairedRatio: median(poolRates.map((r, k) => r.perSec / directRates[k].perSec)),
+    poolCpuMsPerEval: median(poolRates.map((r) => r.cpuMs)),
+    directCpuMsPerEval: median(directRates.map((r) => r.cpuMs)),
+    ...(reference ? { directDetachedEvalsPerSec: median(referenceRates.map((r) => r.perSec)) } : {}),
   };
 }
 
-/** Milliseconds bubblewrap adds to one evaluation (trivial evaluator, one at a time). */
-async function bwrapOverhead(workspace: string, count: number): Promise<{ bwrapMs: number; noneMs: number } | { skipped: string }> {
+async function compareCommand(workspace: string, command: string, parallelism: number, evaluations: number): Promise<PairFigures> {
+  const evaluator = await makeEvaluator(workspace, command, 'none');
+  const env = directEnv();
+  const argv = ['/bin/sh', '-c', command];
+  try {
+    return await comparePair(
+      poolJob(evaluator),
+      () => spawnDirect(argv, workspace, env),
+      parallelism,
+      evaluations,
+      () => spawnDirect(argv, workspace, env, true),
+    );
+  } finally {
+    await evaluator.dispose();
+  }
+}
+
+/** Milliseconds per step of one evaluation, one at a time (where the time goes). */
+async function breakdown(workspace: string, count: number): Promise<Record<string, number>> {
+  const { copy } = await SandboxCopy.create({ workspaceRoot: workspace });
+  const slots = new WorkSlotPool(copy.baseDir, join(copy.root, 'slots'));
+  await slots.warm();
+  const env = directEnv();
+  const steps: Record<string, number[]> = {
+    slotAcquireAndWriteMs: [],
+    runCommandMs: [],
+    slotRepairInBackgroundMs: [],
+    freshCopyMs: [],
+    freshRemoveMs: [],
+    directSpawnMs: [],
+  };
+  const time = async <T>(step: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const value = await work();
+    steps[step].push(performance.now() - started);
+    return value;
+  };
+  const text = 'def f(x):\n    return x\n';
+  for (let k = 0; k < count; k++) {
+    const slot = await time('slotAcquireAndWriteMs', async () => {
+      const acquired = await slots.acquire();
+      await slots.writeCandidate(acquired, 'src/candidate.py', text);
+      return acquired;
+    });
+    await time('runCommandMs', () => runCommand({ command: TRIVIAL, cwd: slot.workDir, env, timeoutMs: 30_000, memoryMb: 2048 }));
+    await time('slotRepairInBackgroundMs', async () => {
+      slots.release(slot);
+      await slots.settled();
+    });
+    // The fallback for workspaces too large for slots: a fresh `cp -a` copy per evaluation.
+    const fresh = await time('freshCopyMs', () => copy.createEvaluationDir(`bd-${k}`, 'src/candidate.py', text));
+    await time('freshRemoveMs', () => copy.removeEvaluationDir(fresh));
+    await time('directSpawnMs', () => spawnDirect(['/bin/sh', '-c', TRIVIAL], workspace, env));
+  }
+  await slots.dispose();
+  await copy.dispose();
+  const result: Record<string, number> = {};
+  // The first 3 are warm-up.
+  for (const [step, values] of Object.entries(steps)) result[step] = Number(median(values.slice(3)).toFixed(3));
+  return result;
+}
+
+interface BwrapFigures {
+  /** Per evaluation, one at a time. */
+  perEvalMsBwrap: number;
+  perEvalMsNone: number;
+  parallelism: number;
+  poolEvalsPerSec: number;
+  directEvalsPerSec: number;
+  ratio: number;
+}
+
+/** What bubblewrap costs: per evaluation, and throughput at the default parallelism. */
+async function bwrapFigures(workspace: string, count: number): Promise<BwrapFigures | { skipped: string }> {
   const probe = await detectBubblewrap();
   if (!probe.usable) return { skipped: probe.problem ?? 'bubblewrap is not usable here' };
   const sandboxed = await makeEvaluator(workspace, TRIVIAL, 'bwrap');
   const plain = await makeEvaluator(workspace, TRIVIAL, 'none');
-  if (sandboxed.sandboxMode !== 'bwrap') throw new Error('the bwrap evaluator is not sandboxed');
-  const bwrapRates: number[] = [];
-  const noneRates: number[] = [];
-  await throughput(5, 1, poolJob(sandboxed));
-  await throughput(5, 1, poolJob(plain));
-  for (let r = 0; r < REPEATS; r++) {
-    bwrapRates.push(await throughput(count, 1, poolJob(sandboxed)));
-    noneRates.push(await throughput(count, 1, poolJob(plain)));
+  try {
+    if (sandboxed.sandboxMode !== 'bwrap') throw new Error('the bwrap evaluator is not sandboxed');
+    const perEval = await comparePair(poolJob(sandboxed), poolJob(plain), 1, count);
+    // The same bwrap command line the pool uses, spawned directly in a plain folder.
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-bench-bwrap-'));
+    const env = directEnv();
+    const argv = bubblewrapArgv(['/bin/sh', '-c', TRIVIAL], { writableDirs: [dir], readOnlyDirs: [workspace], cwd: dir });
+    try {
+      const pair = await comparePair(poolJob(sandboxed), () => spawnDirect(argv, dir, env), DEFAULT_PARALLELISM, count);
+      return {
+        perEvalMsBwrap: 1000 / perEval.poolEvalsPerSec,
+        perEvalMsNone: 1000 / perEval.directEvalsPerSec,
+        parallelism: DEFAULT_PARALLELISM,
+        poolEvalsPerSec: pair.poolEvalsPerSec,
+        directEvalsPerSec: pair.directEvalsPerSec,
+        ratio: pair.ratio,
+      };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await sandboxed.dispose();
+    await plain.dispose();
   }
-  await sandboxed.dispose();
-  await plain.dispose();
-  return { bwrapMs: 1000 / median(bwrapRates), noneMs: 1000 / median(noneRates) };
 }
 
 const fixed = (value: number, digits = 1) => Number(value.toFixed(digits));
 
+function rounded(f: PairFigures, digits: number): PairFigures {
+  return {
+    ...f,
+    poolEvalsPerSec: fixed(f.poolEvalsPerSec, digits),
+    directEvalsPerSec: fixed(f.directEvalsPerSec, digits),
+    ratio: fixed(f.ratio, 3),
+    pairedRatio: fixed(f.pairedRatio, 3),
+    poolCpuMsPerEval: fixed(f.poolCpuMsPerEval, 3),
+    directCpuMsPerEval: fixed(f.directCpuMsPerEval, 3),
+    ...(f.directDetachedEvalsPerSec !== undefined ? { directDetachedEvalsPerSec: fixed(f.directDetachedEvalsPerSec, digits) } : {}),
+  };
+}
+
 async function main(): Promise<void> {
   const workspace = makeWorkspace();
+  const loadBefore = loadavg()[0];
   try {
-    const trivialCount = QUICK ? 60 : 200;
+    const trivialCount = QUICK ? 60 : 150;
     const parallelisms = [...new Set([DEFAULT_PARALLELISM, 2])];
     const trivial: PairFigures[] = [];
     const sleepy: PairFigures[] = [];
-    for (const p of parallelisms) trivial.push(await comparePair(workspace, TRIVIAL, p, trivialCount));
-    for (const p of parallelisms) sleepy.push(await comparePair(workspace, SLEEPY, p, QUICK ? 10 * p : 20 * p));
+    for (const p of parallelisms) trivial.push(await compareCommand(workspace, TRIVIAL, p, trivialCount));
+    for (const p of parallelisms) sleepy.push(await compareCommand(workspace, SLEEPY, p, QUICK ? 10 * p : 20 * p));
     const steps = await breakdown(workspace, QUICK ? 20 : 60);
-    const bwrap = await bwrapOverhead(workspace, QUICK ? 20 : 50);
+    const bwrap = await bwrapFigures(workspace, QUICK ? 20 : 50);
 
     const equal = trivial[0];
     const equalSleepy = sleepy[0];
     const results = {
       machine: { cores: CORES, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, platform: process.platform },
+      loadAverage: { before: fixed(loadBefore, 2), after: fixed(loadavg()[0], 2) },
       method:
-        'pool = LocalEvaluator.evaluate (sandbox none; per-evaluation work-dir copy + execa + ulimit + result parse + cleanup, ' +
-        'base copy excluded); direct = child_process.spawn /bin/sh -c with stdout parsed, no work dir. ' +
-        `Equal parallelism, medians of ${REPEATS} interleaved repeats.`,
+        'pool = LocalEvaluator.evaluate (sandbox none; candidate written into a reused work-dir slot, checked and repaired in the ' +
+        'background; /bin/sh -c with ulimit in its own process group via child_process.spawn; result read and validated; base copy ' +
+        'excluded); direct = child_process.spawn /bin/sh -c in the workspace with stdout parsed, no work dir. Equal parallelism, ' +
+        `pool and direct back to back in each of ${REPEATS} repeats (order alternating), medians.`,
       parallelism: equal.parallelism,
       ratio: fixed(equal.ratio, 3),
       poolEvalsPerSec: fixed(equal.poolEvalsPerSec),
       directEvalsPerSec: fixed(equal.directEvalsPerSec),
+      directDetachedEvalsPerSec: fixed(equal.directDetachedEvalsPerSec ?? NaN),
+      ratioToDetached: fixed(equal.poolEvalsPerSec / (equal.directDetachedEvalsPerSec ?? NaN), 3),
+      cpuMsPerEval: { pool: fixed(equal.poolCpuMsPerEval, 3), direct: fixed(equal.directCpuMsPerEval, 3) },
       sleep50ms: {
         parallelism: equalSleepy.parallelism,
         ratio: fixed(equalSleepy.ratio, 3),
@@ -219,11 +330,21 @@ async function main(): Promise<void> {
         directEvalsPerSec: fixed(equalSleepy.directEvalsPerSec, 2),
       },
       byParallelism: {
-        trivial: trivial.map((f) => ({ ...f, poolEvalsPerSec: fixed(f.poolEvalsPerSec), directEvalsPerSec: fixed(f.directEvalsPerSec), ratio: fixed(f.ratio, 3) })),
-        sleep50ms: sleepy.map((f) => ({ ...f, poolEvalsPerSec: fixed(f.poolEvalsPerSec, 2), directEvalsPerSec: fixed(f.directEvalsPerSec, 2), ratio: fixed(f.ratio, 3) })),
+        trivial: trivial.map((f) => rounded(f, 1)),
+        sleep50ms: sleepy.map((f) => rounded(f, 2)),
       },
-      bwrapOverheadMs: 'skipped' in bwrap ? null : fixed(bwrap.bwrapMs - bwrap.noneMs, 2),
-      bwrap: 'skipped' in bwrap ? bwrap : { perEvalMsBwrap: fixed(bwrap.bwrapMs, 2), perEvalMsNone: fixed(bwrap.noneMs, 2) },
+      bwrapOverheadMs: 'skipped' in bwrap ? null : fixed(bwrap.perEvalMsBwrap - bwrap.perEvalMsNone, 2),
+      bwrap:
+        'skipped' in bwrap
+          ? bwrap
+          : {
+              perEvalMsBwrap: fixed(bwrap.perEvalMsBwrap, 2),
+              perEvalMsNone: fixed(bwrap.perEvalMsNone, 2),
+              parallelism: bwrap.parallelism,
+              poolEvalsPerSec: fixed(bwrap.poolEvalsPerSec),
+              directEvalsPerSec: fixed(bwrap.directEvalsPerSec),
+              ratio: fixed(bwrap.ratio, 3),
+            },
       stepsMs: steps,
       targets: {
         ratioAtLeast: 0.9,
@@ -233,19 +354,31 @@ async function main(): Promise<void> {
       },
     };
 
-    const rows: [string, string, string, string, string][] = [['evaluator', 'parallelism', 'pool evals/s', 'direct evals/s', 'ratio']];
+    const rows: string[][] = [['evaluator', 'parallelism', 'pool evals/s', 'direct evals/s', 'ratio', 'paired', 'cpu ms pool/direct', 'direct detached']];
     for (const [label, figures] of [['trivial', trivial], ['sleep 50 ms', sleepy]] as const) {
       for (const f of figures) {
-        rows.push([label, String(f.parallelism), f.poolEvalsPerSec.toFixed(1), f.directEvalsPerSec.toFixed(1), f.ratio.toFixed(3)]);
+        rows.push([
+          label,
+          String(f.parallelism),
+          f.poolEvalsPerSec.toFixed(1),
+          f.directEvalsPerSec.toFixed(1),
+          f.ratio.toFixed(3),
+          f.pairedRatio.toFixed(3),
+          `${f.poolCpuMsPerEval.toFixed(2)}/${f.directCpuMsPerEval.toFixed(2)}`,
+          f.directDetachedEvalsPerSec?.toFixed(1) ?? '',
+        ]);
       }
     }
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    console.log(`\nLocalEvaluator vs direct spawn (${CORES} cores, medians of ${REPEATS})`);
+    console.log(`\nLocalEvaluator vs direct spawn (${CORES} cores, medians of ${REPEATS}, load ${results.loadAverage.before} → ${results.loadAverage.after})`);
     for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
     console.log('\nper evaluation, one at a time (ms):', steps);
     console.log(
       'bubblewrap:',
-      'skipped' in bwrap ? bwrap.skipped : `${bwrap.bwrapMs.toFixed(2)} ms vs ${bwrap.noneMs.toFixed(2)} ms per evaluation (+${(bwrap.bwrapMs - bwrap.noneMs).toFixed(2)} ms)`,
+      'skipped' in bwrap
+        ? bwrap.skipped
+        : `${bwrap.perEvalMsBwrap.toFixed(2)} ms vs ${bwrap.perEvalMsNone.toFixed(2)} ms per evaluation (+${(bwrap.perEvalMsBwrap - bwrap.perEvalMsNone).toFixed(2)} ms); ` +
+            `P=${bwrap.parallelism}: pool ${bwrap.poolEvalsPerSec.toFixed(1)} evals/s vs bwrap spawned directly ${bwrap.directEvalsPerSec.toFixed(1)} (ratio ${bwrap.ratio.toFixed(3)})`,
     );
     console.log(
       `targets: ratio ${results.ratio} (≥ 0.9: ${results.targets.ratioMet ? 'met' : 'NOT met'}), ` +
