@@ -3,10 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { languageFor } from '../core/lang/languages';
 import { devWasmPaths, TreeSitterService, wasmPathsIn, type TreeSitterPaths } from '../core/lang/treeSitter';
+import {
+  parseRunnersFile, parseStageFlag, parseStages, resolveRunner, RunnerConfigError, type RunnersConfig, type RunnersFile,
+} from '../core/evaluate/runnerConfig';
 import { parsePrice, type PriceOverrides } from '../core/llm/pricing';
 import { resumeRun, startRun, type StartedRun } from '../core/session';
 import { RunStore } from '../core/store/runStore';
-import type { CandidateNode, RunSummary } from '../core/types';
+import type { CandidateNode, RunSummary, StageConfig } from '../core/types';
 import { integer, parseArgs, single, UsageError } from './args';
 import { exportRunsCli } from './exportCommand';
 
@@ -27,13 +30,18 @@ const USAGE = `Usage:
                           holds FILE, else FILE's directory); the evaluator runs there
       --runs-dir DIR      where runs are stored (default WORKSPACE/.genesis/runs)
       --no-sandbox        do not use bubblewrap even where it is available
+      --runners-file FILE JSON {"runners": {...}, "stages": [...], "runner": NAME}: named runners
+                          (local, ssh, slurm) as in the genesis.runners setting (evaluators/REMOTE.md)
+      --runner NAME       evaluate every candidate on that runner (default local: this machine)
+      --stage SPEC        a cascade stage, cheap first (repeatable; replaces the file's stages):
+                          NAME[@RUNNER][,threshold=X][,timeout=S][,command=CMD]
       --json              print the summary as JSON on stdout (progress goes to stderr)
   genesis runs list [--runs-dir DIR] [--json]
   genesis runs show RUN_ID [--runs-dir DIR] [--json]
   genesis runs export [RUN_ID...] --out FILE [--pairs FILE] [--runs-dir DIR]
       every evaluated mutation as JSONL (parent, child, diff, features, fitness delta, label),
       and preference pairs (better/worse child of one parent) for DPO-style training
-  genesis runs resume RUN_ID [--budget N] [--runs-dir DIR] [--no-sandbox] [--json]
+  genesis runs resume RUN_ID [--budget N] [--runs-dir DIR] [--no-sandbox] [--runners-file FILE] [--json]
       continue a run that was interrupted (crash, Ctrl+C) or stopped: completed evaluations are
       kept, in-flight ones run again, the search and the model bandit continue
 API keys come from GENESIS_API_KEY, else OPENAI_API_KEY (OpenAI-style) or ANTHROPIC_API_KEY
@@ -57,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
 async function evolve(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
-    ['function', 'line', 'evaluator', 'budget', 'model', 'seed', 'concurrency', 'timeout', 'workspace', 'runs-dir', 'budget-usd', 'budget-tokens', 'price', 'strategy'],
+    ['function', 'line', 'evaluator', 'budget', 'model', 'seed', 'concurrency', 'timeout', 'workspace', 'runs-dir', 'budget-usd', 'budget-tokens', 'price', 'strategy', 'runners-file', 'runner', 'stage'],
     ['json', 'no-sandbox'],
   );
   if (args.positional.length !== 1) throw new UsageError('evolve needs exactly one FILE');
@@ -74,6 +82,7 @@ async function evolve(argv: string[]): Promise<number> {
   const workspaceRoot = resolve(single(args, 'workspace') ?? defaultWorkspace(filePath));
   const runsDir = resolve(single(args, 'runs-dir') ?? join(workspaceRoot, '.genesis', 'runs'));
   const json = args.switches.has('json');
+  const runnerSetup = runnerOptions(args);
   const treeSitter = new TreeSitterService(findWasm());
 
   let name = functionName;
@@ -104,6 +113,7 @@ async function evolve(argv: string[]): Promise<number> {
     runsDir,
     treeSitter,
     sandbox: args.switches.has('no-sandbox') ? 'none' : 'auto',
+    ...runnerSetup,
     apiKeyFor: async (spec) => process.env.GENESIS_API_KEY ?? (/^anthropic/.test(spec) ? process.env.ANTHROPIC_API_KEY : process.env.OPENAI_API_KEY),
     prices: priceOverrides(args.flags.get('price') ?? []),
     ...optionalNumber(args, 'budget-usd', 'budgetUsd'),
@@ -119,7 +129,7 @@ async function evolve(argv: string[]): Promise<number> {
 const progress = (text: string) => process.stderr.write(text + '\n');
 
 async function resume(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['runs-dir', 'budget'], ['json', 'no-sandbox']);
+  const args = parseArgs(argv, ['runs-dir', 'budget', 'runners-file'], ['json', 'no-sandbox']);
   const runId = args.positional[0];
   if (!runId) throw new UsageError('runs resume needs a RUN_ID');
   const runsDir = resolve(single(args, 'runs-dir') ?? join(process.cwd(), '.genesis', 'runs'));
@@ -131,6 +141,8 @@ async function resume(argv: string[]): Promise<number> {
     treeSitter,
     ...(budgetText !== undefined ? { budget: integer(args, 'budget', 1) } : {}),
     sandbox: args.switches.has('no-sandbox') ? 'none' : 'auto',
+    // The stored run keeps its runner and stages; the runner definitions come from the file.
+    runners: runnersFile(args).runners,
     apiKeyFor: async (spec) => process.env.GENESIS_API_KEY ?? (/^anthropic/.test(spec) ? process.env.ANTHROPIC_API_KEY : process.env.OPENAI_API_KEY),
     log: (level, message) => progress(`genesis: ${level}: ${message}`),
   });
@@ -164,6 +176,35 @@ async function followRun({ run, evaluator }: StartedRun, what: string, runsDir: 
   if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else printHuman(report);
   return summary.status === 'failed' ? 1 : 0;
+}
+
+/** --runners-file, read and checked (no file: no named runners, only local). */
+function runnersFile(args: ReturnType<typeof parseArgs>): RunnersFile {
+  const file = single(args, 'runners-file');
+  if (!file) return { runners: {} };
+  const path = resolve(file);
+  if (!existsSync(path)) throw new UsageError(`no such runners file: ${path}`);
+  try {
+    return parseRunnersFile(readFileSync(path, 'utf8'), file);
+  } catch (error) {
+    if (error instanceof RunnerConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** --runners-file, --runner and --stage: where candidates are evaluated. */
+function runnerOptions(args: ReturnType<typeof parseArgs>): { runners: RunnersConfig; runner?: string; stages?: StageConfig[] } {
+  const loaded = runnersFile(args);
+  try {
+    const runner = single(args, 'runner') ?? loaded.runner;
+    if (runner) resolveRunner(runner, loaded.runners);
+    const stageFlags = args.flags.get('stage') ?? [];
+    const stages = stageFlags.length > 0 ? parseStages(stageFlags.map(parseStageFlag), loaded.runners) : (loaded.stages ?? []);
+    return { runners: loaded.runners, ...(runner ? { runner } : {}), ...(stages.length > 0 ? { stages } : {}) };
+  } catch (error) {
+    if (error instanceof RunnerConfigError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function priceOverrides(values: string[]): PriceOverrides {

@@ -5,6 +5,7 @@
 import { join, relative } from 'node:path';
 import { EvolutionRun, type RestoredRun } from './engine/run';
 import { createEvaluator, type PreparedEvaluator } from './evaluate/evaluatorFactory';
+import type { RunnersConfig } from './evaluate/runnerConfig';
 import { TreeSitterService, wasmPathsIn } from './lang/treeSitter';
 import { ProviderLimits } from './llm/concurrency';
 import type { PriceOverrides } from './llm/pricing';
@@ -13,7 +14,7 @@ import { CombinedPrm, type WeightedScorer } from './prm/combinedPrm';
 import { PrmStore } from './prm/prmStore';
 import { createStrategy, DEFAULT_STRATEGY, DEFAULT_STRATEGY_OPTIONS } from './search/index';
 import { newRunId, RunStore } from './store/runStore';
-import type { FunctionLocation, LanguageId, MutationSource, RunConfig, RunSource } from './types';
+import type { FunctionLocation, LanguageId, MutationSource, RunConfig, RunSource, StageConfig } from './types';
 
 /** What both a new and a resumed run need from their host (extension or CLI). */
 export interface RunEnvironment {
@@ -29,6 +30,8 @@ export interface RunEnvironment {
   prices?: PriceOverrides;
   sandbox?: 'auto' | 'none';
   memoryMb?: number;
+  /** Named runners (`genesis.runners`, the CLI's --runners-file) that RunConfig.runner and stages refer to. */
+  runners?: RunnersConfig;
   /** Optional PRM scorers mixed with the learned one (LLM judge, remote reward model). */
   extraPrmScorers?: WeightedScorer[];
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
@@ -52,6 +55,10 @@ export interface StartRunOptions extends RunEnvironment {
   budgetTokens?: number;
   strategy?: string;
   strategyOptions?: Record<string, number | string | boolean>;
+  /** A runner name from `runners` for every evaluation (default: this machine). */
+  runner?: string;
+  /** Cascade stages, cheap first (`genesis.stages`, the CLI's --stage). */
+  stages?: StageConfig[];
 }
 
 export interface ResumeRunOptions extends RunEnvironment {
@@ -95,6 +102,8 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
     ...(options.budgetUsd !== undefined ? { budgetUsd: options.budgetUsd } : {}),
     ...(options.budgetTokens !== undefined ? { budgetTokens: options.budgetTokens } : {}),
     ...(options.strategyOptions ? { strategyOptions: options.strategyOptions } : {}),
+    ...(options.runner ? { runner: options.runner } : {}),
+    ...(options.stages && options.stages.length > 0 ? { stages: options.stages } : {}),
   };
   if (config.relativePath.startsWith('..')) {
     treeSitter.release();

@@ -106,6 +106,35 @@ export interface EvaluationResult {
   stderrTail: string;
   durationMs: number;
   sandboxed: boolean;
+  /** Cascade runs only: each stage that ran, in order (the result above is the last one's, merged). */
+  stages?: StageOutcome[];
+}
+
+/** One stage of a cascade evaluation, as it ended. */
+export interface StageOutcome {
+  name: string;
+  /** The runner it ran on, as named in `genesis.runners` (or 'local'). */
+  runner: string;
+  status: EvaluationResult['status'];
+  score: number | null;
+  durationMs: number;
+  /** Why the stage did not pass (failed, or its score was below the threshold). */
+  reason?: string;
+}
+
+/**
+ * A cascade stage: stage i+1 runs only when stage i is ok (correct) and its score is at least
+ * its threshold (when set). The evaluator sees GENESIS_STAGE=<name>.
+ */
+export interface StageConfig {
+  name: string;
+  /** A runner name from `genesis.runners`, or 'local' (default: the run's runner, else 'local'). */
+  runner?: string;
+  /** Default: the runner's command, else the run's evaluator command. */
+  command?: string;
+  threshold?: number;
+  /** Default: the runner's timeout, else the run's. */
+  timeoutSec?: number;
 }
 
 export interface EvaluationRequest {
@@ -194,6 +223,10 @@ export interface RunConfig {
   mutationMix?: { diff: number; rewrite: number; crossover: number };
   /** One repair attempt for a model-written candidate that fails to compile or its tests (default true). */
   repair?: boolean;
+  /** Where candidates run: a name from the runners map (`genesis.runners`); default the local runner. */
+  runner?: string;
+  /** Cascade stages, cheap first; when set, every evaluation goes through them in order. */
+  stages?: StageConfig[];
 }
 
 /** What one model (bandit arm) did in a run; totals are exact sums over its nodes. */

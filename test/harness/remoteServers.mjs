@@ -115,26 +115,38 @@ async function endProcessTree(pid) {
   for (let i = 0; i < 40 && victims.some(alive); i++) await sleep(25);
 }
 
+// One state file per kind and test process: test files run in parallel (node --test), and one
+// must not end the servers of another that is still running.
 function stateFile(kind) {
-  return join(STATE_DIR, `${kind}.json`);
+  return join(STATE_DIR, `${kind}-${process.pid}.json`);
 }
 
-/** Ends what a previous run of this kind left running (only pids whose command line names one of its temp dirs). */
+/**
+ * Ends what earlier runs of this kind left running (only pids whose command line names one of its
+ * temp dirs), skipping state that belongs to another test process that is still alive.
+ */
 async function endLeftovers(kind) {
-  const file = stateFile(kind);
-  if (!existsSync(file)) return;
-  let state;
-  try {
-    state = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    state = { pids: [], dir: undefined };
+  if (!existsSync(STATE_DIR)) return;
+  const pattern = new RegExp(`^${kind}(-(\\d+))?\\.json$`);
+  for (const name of readdirSync(STATE_DIR)) {
+    const match = pattern.exec(name);
+    if (!match) continue;
+    const owner = match[2] === undefined ? undefined : Number(match[2]);
+    if (owner !== undefined && owner !== process.pid && alive(owner)) continue;
+    const file = join(STATE_DIR, name);
+    let state;
+    try {
+      state = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      state = { pids: [], dir: undefined };
+    }
+    for (const pid of state.pids ?? []) {
+      const cmdline = cmdlineOf(pid);
+      if (cmdline && state.dir && cmdline.includes(state.dir)) await endProcessTree(pid);
+    }
+    if (state.dir && state.dir.includes(TEMP_PREFIX)) rmSync(state.dir, { recursive: true, force: true });
+    rmSync(file, { force: true });
   }
-  for (const pid of state.pids ?? []) {
-    const cmdline = cmdlineOf(pid);
-    if (cmdline && state.dir && cmdline.includes(state.dir)) await endProcessTree(pid);
-  }
-  if (state.dir && state.dir.includes(TEMP_PREFIX)) rmSync(state.dir, { recursive: true, force: true });
-  rmSync(file, { force: true });
 }
 
 function recordState(kind, dir, pids) {
