@@ -59,6 +59,8 @@ export interface StartRunOptions extends RunEnvironment {
   runner?: string;
   /** Cascade stages, cheap first (`genesis.stages`, the CLI's --stage). */
   stages?: StageConfig[];
+  mutationMix?: RunConfig['mutationMix'];
+  repair?: boolean;
 }
 
 export interface ResumeRunOptions extends RunEnvironment {
@@ -104,6 +106,8 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
     ...(options.strategyOptions ? { strategyOptions: options.strategyOptions } : {}),
     ...(options.runner ? { runner: options.runner } : {}),
     ...(options.stages && options.stages.length > 0 ? { stages: options.stages } : {}),
+    ...(options.mutationMix ? { mutationMix: options.mutationMix } : {}),
+    ...(options.repair !== undefined ? { repair: options.repair } : {}),
   };
   if (config.relativePath.startsWith('..')) {
     treeSitter.release();

@@ -5,6 +5,8 @@ import { evolveFunctionCommand } from './evolveCommand';
 import { isResumableStatus } from './runManager';
 import { errorMessage } from './log';
 import { setApiKeyCommand } from './secrets';
+import { testModelConnectionCommand } from './testConnection';
+import { languageModelApi } from './vscodeLmSource';
 import { acceptAndReport, resumeAndShow, showCandidate, startRunAndShow, type GenesisServices } from './services';
 
 /** Tree items pass a RunSummary (or a candidate entry), the panel and tests pass a run id. */
@@ -45,7 +47,7 @@ function guarded<A extends unknown[]>(s: GenesisServices, name: string, body: (.
     try {
       return await body(...args);
     } catch (error) {
-      const message = errorMessage(error);
+      const message = s.log.redact(errorMessage(error));
       s.log.error(`${name} failed: ${message}`);
       void vscode.window.showErrorMessage(message.startsWith('Genesis') ? message : `Genesis: ${message}`);
       return undefined;
@@ -80,6 +82,9 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
       ),
     ),
     register('genesis.setApiKey', (target?: unknown, key?: unknown) => setApiKeyCommand(keys, target, key)),
+    register('genesis.testModelConnection', (specs?: unknown, options?: unknown) =>
+      testModelConnectionCommand({ keys, log: s.log, lm: languageModelApi(vscode) }, specs, options),
+    ),
     register('genesis.openRun', async (arg?: unknown, nodeId?: unknown) => {
       const runId = runIdOf(arg) ?? (await pickRun(await runs.listRuns(), 'Genesis: open run'));
       if (!runId) return false;

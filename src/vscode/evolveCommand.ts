@@ -6,6 +6,7 @@ import type { FunctionLocator } from './functionAtCursor';
 import type { RunChoices } from './runManager';
 import { readSettings } from './settings';
 import { parseModelSpec } from '../core/llm/modelSpec';
+import { isStrategyName, STRATEGY_NAMES } from '../core/search/index';
 
 export const UNTRUSTED_MESSAGE =
   'Genesis runs an evaluator command on candidate code, so it only works in a trusted workspace.';
@@ -22,7 +23,10 @@ export function modelSpecProblem(models: string[]): string | undefined {
   return undefined;
 }
 
-type EditableChoice = 'start' | 'evaluator' | 'models' | 'budget';
+type EditableChoice = 'start' | 'evaluator' | 'models' | 'strategy' | 'budget' | 'budgetUsd';
+
+/** What the QuickPick shows and remembers: every choice resolved (budgetUsd 0 = no cost budget). */
+export type ConfirmedChoices = RunChoices & { strategy: string; budgetUsd: number };
 
 interface ChoiceItem extends vscode.QuickPickItem {
   choice: EditableChoice;
@@ -43,20 +47,29 @@ function isRunChoices(value: unknown): value is RunChoices {
   );
 }
 
-/** Remembered choices for this function, else the settings. */
-export function initialChoices(state: vscode.Memento, document: vscode.TextDocument, location: FunctionLocation): RunChoices {
-  const remembered = state.get<unknown>(choicesKey(document, location));
-  if (isRunChoices(remembered)) return { evaluatorCommand: remembered.evaluatorCommand, models: remembered.models, budget: remembered.budget };
+/** Remembered choices for this function, else the settings (choices remembered before a field existed take the setting). */
+export function initialChoices(state: vscode.Memento, document: vscode.TextDocument, location: FunctionLocation): ConfirmedChoices {
   const s = readSettings(document.uri);
-  return { evaluatorCommand: s.evaluatorCommand, models: s.models, budget: s.budget };
+  const remembered = state.get<unknown>(choicesKey(document, location));
+  if (!isRunChoices(remembered)) return { evaluatorCommand: s.evaluatorCommand, models: s.models, budget: s.budget, strategy: s.strategy, budgetUsd: s.budgetUsd };
+  const { strategy, budgetUsd } = remembered;
+  return {
+    evaluatorCommand: remembered.evaluatorCommand,
+    models: remembered.models,
+    budget: remembered.budget,
+    strategy: typeof strategy === 'string' && isStrategyName(strategy) ? strategy : s.strategy,
+    budgetUsd: typeof budgetUsd === 'number' && Number.isFinite(budgetUsd) && budgetUsd >= 0 ? budgetUsd : s.budgetUsd,
+  };
 }
 
-function pickOnce(title: string, choices: RunChoices): Promise<EditableChoice | undefined> {
+function pickOnce(title: string, choices: ConfirmedChoices): Promise<EditableChoice | undefined> {
   const items: ChoiceItem[] = [
     { choice: 'start', label: '$(play) Start evolution', detail: 'Runs the evaluator on the original, then on each candidate.' },
     { choice: 'evaluator', label: `Evaluator: ${choices.evaluatorCommand}`, description: 'change…' },
     { choice: 'models', label: `Models: ${choices.models.join(', ')}`, description: 'change…' },
+    { choice: 'strategy', label: `Strategy: ${choices.strategy}`, description: 'change…' },
     { choice: 'budget', label: `Budget: ${choices.budget} evaluations`, description: 'change…' },
+    { choice: 'budgetUsd', label: `Cost budget: ${choices.budgetUsd > 0 ? `$${choices.budgetUsd}` : 'none'}`, description: 'change…' },
   ];
   const pick = vscode.window.createQuickPick<ChoiceItem>();
   pick.title = title;
@@ -77,7 +90,7 @@ function pickOnce(title: string, choices: RunChoices): Promise<EditableChoice | 
   });
 }
 
-async function editChoice(which: Exclude<EditableChoice, 'start'>, choices: RunChoices): Promise<RunChoices> {
+async function editChoice(which: Exclude<EditableChoice, 'start'>, choices: ConfirmedChoices): Promise<ConfirmedChoices> {
   switch (which) {
     case 'evaluator': {
       const value = await vscode.window.showInputBox({
@@ -91,7 +104,7 @@ async function editChoice(which: Exclude<EditableChoice, 'start'>, choices: RunC
     case 'models': {
       const value = await vscode.window.showInputBox({
         title: 'Genesis: models',
-        prompt: 'Comma-separated: offline, openai:MODEL, anthropic:MODEL, openai-compatible:URL#MODEL, anthropic-compatible:URL#MODEL',
+        prompt: 'Comma-separated: offline, openai:MODEL, anthropic:MODEL, openai-compatible:URL#MODEL, anthropic-compatible:URL#MODEL, vscode-lm:VENDOR/FAMILY',
         value: choices.models.join(', '),
         validateInput: (v) => {
           const models = splitModels(v);
@@ -110,7 +123,32 @@ async function editChoice(which: Exclude<EditableChoice, 'start'>, choices: RunC
       });
       return value === undefined ? choices : { ...choices, budget: Number(value.trim()) };
     }
+    case 'strategy': {
+      const picked = await vscode.window.showQuickPick(
+        STRATEGY_NAMES.map((name) => ({ label: name, description: name === choices.strategy ? 'current' : '' })),
+        { title: 'Genesis: search strategy', placeHolder: 'How the run picks parents and which children to evaluate' },
+      );
+      return picked === undefined ? choices : { ...choices, strategy: picked.label };
+    }
+    case 'budgetUsd': {
+      const value = await vscode.window.showInputBox({
+        title: 'Genesis: cost budget',
+        prompt: 'USD for model calls; the run stops cleanly when it is spent. Empty or 0: no cost budget.',
+        value: choices.budgetUsd > 0 ? String(choices.budgetUsd) : '',
+        validateInput: (v) => (parseUsd(v) === undefined ? 'Enter an amount in USD ≥ 0, e.g. 0.50, or leave it empty' : undefined),
+      });
+      const usd = value === undefined ? undefined : parseUsd(value);
+      return usd === undefined ? choices : { ...choices, budgetUsd: usd };
+    }
   }
+}
+
+/** "0.5", "$2", "" (none = 0); undefined when not an amount. */
+export function parseUsd(text: string): number | undefined {
+  const trimmed = text.trim().replace(/^\$/, '');
+  if (trimmed === '') return 0;
+  const value = Number(trimmed);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 function splitModels(value: string): string[] {
@@ -121,7 +159,7 @@ function splitModels(value: string): string[] {
 }
 
 /** The QuickPick loop: returns the confirmed choices, or undefined when dismissed. */
-export async function confirmChoices(functionName: string, initial: RunChoices): Promise<RunChoices | undefined> {
+export async function confirmChoices(functionName: string, initial: ConfirmedChoices): Promise<ConfirmedChoices | undefined> {
   let choices = initial;
   for (;;) {
     const picked = await pickOnce(`Genesis: evolve ${functionName}`, choices);

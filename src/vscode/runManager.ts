@@ -3,7 +3,7 @@
 // reads stored runs. Every run failure ends up in the log, never as an unhandled rejection.
 import * as vscode from 'vscode';
 import { dirname, join } from 'node:path';
-import { resumeRun, startRun, type StartedRun } from '../core/session';
+import { resumeRun, startRun, type RunEnvironment, type StartedRun, type StartRunOptions } from '../core/session';
 import type { EvolutionRun } from '../core/engine/run';
 import { functionDiff } from '../core/mutate/functionDiff';
 import { exportRunsToFiles, type ExportStats } from '../core/store/exportRuns';
@@ -13,7 +13,9 @@ import type { NodeDetails, RunControls, RunnerView } from '../protocol';
 import type { ApiKeyStore } from './secrets';
 import type { FunctionLocator } from './functionAtCursor';
 import { errorMessage, type Logger } from './log';
-import { readSettings, runsDirFor } from './settings';
+import { readSettings, runsDirFor, type GenesisSettings } from './settings';
+import { buildExtraPrmScorers } from './prmScorers';
+import { languageModelApi, vscodeLmSourceFor } from './vscodeLmSource';
 import { rootOf, type RunSnapshot } from './runSnapshot';
 
 /** What the user chose in the evolve QuickPick (or a test passed through the API). */
@@ -24,6 +26,10 @@ export interface RunChoices {
   concurrency?: number;
   seed?: number;
   timeoutSec?: number;
+  /** Search strategy (default: the setting). */
+  strategy?: string;
+  /** Cost budget in USD, 0 = none (default: the setting). */
+  budgetUsd?: number;
 }
 
 export interface StartRequest {
@@ -87,8 +93,12 @@ export class RunManager implements vscode.Disposable {
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
     const workspaceRoot = folder?.uri.fsPath ?? dirname(document.uri.fsPath);
     const settings = readSettings(document.uri);
+    if (settings.runnerError) throw new Error(`Genesis: genesis.runners / genesis.stages: ${settings.runnerError}`);
     const runsDir = runsDirFor(workspaceRoot, settings);
-    const started = await startRun({
+    const budgetUsd = choices.budgetUsd ?? settings.budgetUsd;
+    // Typed as a variable: mutationMix and repair reach RunConfig once StartRunOptions carries them.
+    const options: StartRunOptions & { mutationMix: GenesisSettings['mutationMix']; repair: boolean } = {
+      ...(await this.modelEnvironment(settings)),
       workspaceRoot,
       filePath: document.uri.fsPath,
       fileText: document.getText(),
@@ -101,15 +111,24 @@ export class RunManager implements vscode.Disposable {
       concurrency: choices.concurrency ?? settings.concurrency,
       seed: choices.seed ?? settings.seed,
       timeoutSec: choices.timeoutSec ?? settings.timeoutSeconds,
+      strategy: choices.strategy ?? settings.strategy,
+      ...(Object.keys(settings.strategyOptions).length > 0 ? { strategyOptions: settings.strategyOptions } : {}),
+      ...(budgetUsd > 0 ? { budgetUsd } : {}),
+      ...(settings.budgetTokens > 0 ? { budgetTokens: settings.budgetTokens } : {}),
+      mutationMix: settings.mutationMix,
+      repair: settings.repair,
       runsDir,
       treeSitter: this.locator.service(),
-      apiKeyFor: (spec) => this.keys.keyFor(spec),
       sandbox: settings.sandbox,
+      runners: settings.runners,
+      ...(settings.stages.length > 0 ? { stages: settings.stages } : {}),
       log: (level, message) => this.log.log(level, message),
-    });
+    };
+    const started = await startRun(options);
+    const limits = [`${choices.budget} evaluations`, ...(budgetUsd > 0 ? [`$${budgetUsd}`] : []), ...(settings.budgetTokens > 0 ? [`${settings.budgetTokens} tokens`] : [])];
     this.log.info(
       `Run ${started.run.runId} started: ${location.name} in ${document.uri.fsPath}, evaluator "${choices.evaluatorCommand}", ` +
-        `models ${choices.models.join(', ')}, budget ${choices.budget}.`,
+        `models ${choices.models.join(', ')}, strategy ${options.strategy}, budget ${limits.join(' / ')}.`,
     );
     return this.track(started, runsDir, location.startLine);
   }
@@ -124,13 +143,15 @@ export class RunManager implements vscode.Disposable {
     const stored = await this.store(dir).load(runId);
     if (!isResumableStatus(stored.summary.status)) throw new Error(`Genesis: run ${runId} is ${stored.summary.status}; only stopped, interrupted or failed runs can be resumed.`);
     const settings = readSettings(vscode.Uri.file(stored.config.filePath));
+    if (settings.runnerError && (stored.config.runner || stored.config.stages)) throw new Error(`Genesis: genesis.runners / genesis.stages: ${settings.runnerError}`);
     const started = await resumeRun({
       runId,
       runsDir: dir,
       ...(budget !== undefined ? { budget } : {}),
+      ...(await this.modelEnvironment(settings)),
       treeSitter: this.locator.service(),
-      apiKeyFor: (spec) => this.keys.keyFor(spec),
       sandbox: settings.sandbox,
+      runners: settings.runners,
       log: (level, message) => this.log.log(level, message),
     });
     this.log.info(`Run ${runId} resumed (${stored.summary.evaluations} / ${stored.summary.budget} evaluations done).`);
@@ -156,8 +177,24 @@ export class RunManager implements vscode.Disposable {
         concurrency: config.concurrency,
         seed: config.seed,
         timeoutSec: config.timeoutSec,
+        ...(config.strategy !== undefined ? { strategy: config.strategy } : {}),
+        budgetUsd: config.budgetUsd ?? 0,
       },
     });
+  }
+
+  /** Keys, VS Code models, prices and extra PRM scorers from the settings, for a new or resumed run. */
+  private async modelEnvironment(settings: GenesisSettings): Promise<Pick<RunEnvironment, 'apiKeyFor' | 'sourceFor' | 'prices' | 'extraPrmScorers'>> {
+    for (const warning of settings.warnings) this.log.warn(`Settings: ${warning}`);
+    const prm = await buildExtraPrmScorers(settings, this.keys);
+    for (const warning of prm.warnings) this.log.warn(warning);
+    for (const line of prm.described) this.log.info(line);
+    return {
+      apiKeyFor: (spec) => this.keys.keyFor(spec),
+      sourceFor: vscodeLmSourceFor(languageModelApi(vscode), { prices: settings.prices, warn: (message) => this.log.warn(message) }),
+      prices: settings.prices,
+      ...(prm.scorers.length > 0 ? { extraPrmScorers: prm.scorers } : {}),
+    };
   }
 
   private track(started: StartedRun, runsDir: string, functionLine: number): { runId: string; done: Promise<RunSummary> } {
@@ -269,6 +306,10 @@ export class RunManager implements vscode.Disposable {
     }
     const evaluated = nodes.find((n) => n.evaluation !== undefined);
     if (!evaluated?.evaluation) return { sandboxed: null, description: 'local (no evaluation recorded)' };
+    const stages = evaluated.evaluation.stages;
+    if (stages && stages.length > 0) {
+      return { sandboxed: evaluated.evaluation.sandboxed, description: `cascade: ${stages.map((s) => `${s.name} on ${s.runner}`).join(' → ')} (as recorded)` };
+    }
     return evaluated.evaluation.sandboxed
       ? { sandboxed: true, description: 'local, sandboxed (as recorded)' }
       : { sandboxed: false, description: 'local, not sandboxed (as recorded)' };

@@ -1,5 +1,6 @@
 // API keys live in SecretStorage only, keyed by a model spec or by a base URL, so one key can
-// serve every model of a server. Keys never go to settings, logs or the webview.
+// serve every model of a server. Keys never go to settings, logs or the webview: every key read
+// or stored here is handed to the logger's redaction first.
 import * as vscode from 'vscode';
 import type { Logger } from './log';
 import { readSettings } from './settings';
@@ -31,13 +32,32 @@ export class ApiKeyStore {
 
   /** The key for a model spec: one stored for the exact spec wins over one for its base URL. */
   async keyFor(modelSpec: string): Promise<string | undefined> {
+    return (await this.keyWithTarget(modelSpec))?.key;
+  }
+
+  /** The key for a model spec and what it is stored under (the spec itself or its base URL). */
+  async keyWithTarget(modelSpec: string): Promise<{ key: string; target: string } | undefined> {
     const exact = await this.secrets.get(secretKey(modelSpec));
-    if (exact) return exact;
+    if (exact) {
+      this.log.protect(exact);
+      return { key: exact, target: normalizeTarget(modelSpec) };
+    }
     const base = baseUrlOfModelSpec(modelSpec);
-    return base ? await this.secrets.get(secretKey(base)) : undefined;
+    const shared = base ? await this.secrets.get(secretKey(base)) : undefined;
+    if (!shared || !base) return undefined;
+    this.log.protect(shared);
+    return { key: shared, target: normalizeTarget(base) };
+  }
+
+  /** The key stored for a base URL (or any target) as written, without the spec fallback. */
+  async keyForTarget(target: string): Promise<string | undefined> {
+    const key = await this.secrets.get(secretKey(target));
+    if (key) this.log.protect(key);
+    return key;
   }
 
   async store(target: string, key: string): Promise<void> {
+    this.log.protect(key);
     await this.secrets.store(secretKey(target), key);
     this.log.info(`API key stored for ${normalizeTarget(target)}.`);
   }
@@ -48,16 +68,18 @@ export class ApiKeyStore {
   }
 }
 
-/** Targets worth offering: each configured HTTP model (OpenAI, Anthropic, compatible) and its base URL. */
+/** Targets worth offering: each configured HTTP model (OpenAI, Anthropic, compatible, the LLM judge) and its base URL, and the reward-model server. */
 function suggestedTargets(): string[] {
+  const settings = readSettings();
   const targets = new Set<string>();
-  for (const spec of readSettings().models) {
+  for (const spec of [...settings.models, ...(settings.llmJudge ? [settings.llmJudge.model] : [])]) {
     const base = baseUrlOfModelSpec(spec);
     if (base) {
       targets.add(base);
       targets.add(spec);
     }
   }
+  if (settings.remotePrm) targets.add(normalizeTarget(settings.remotePrm.url));
   return [...targets];
 }
 

@@ -20,7 +20,7 @@ export interface ResolvedPrice extends TokenPrice {
 
 /**
  * DEFAULT prices in USD per million tokens, as the providers listed them in 2025. They go stale:
- * users override any of them (setting `genesis.modelPrices`, CLI `--price MODEL=IN,OUT`). Keys are
+ * users override any of them (setting `genesis.prices`, CLI `--price MODEL=IN,OUT`). Keys are
  * model-name prefixes; the longest matching key wins, so `gpt-4o-mini` beats `gpt-4o` and dated
  * names like `claude-sonnet-4-5-20250929` or `gpt-4.1-2025-04-14` match their family.
  */

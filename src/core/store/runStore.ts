@@ -1,9 +1,9 @@
 // Run persistence: one folder per run with an append-only event log (events.jsonl, one JSON
 // event a line, written synchronously in order) and a small summary.json for fast listing.
 // A crash can cut only the last line short; the loader ignores a torn final line.
-import { closeSync, mkdirSync, openSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CandidateNode, RunConfig, RunEvent, RunSource, RunStatus, RunSummary } from '../types';
 
 export interface StoredRun {
@@ -37,11 +37,25 @@ export class RunStore {
     return join(this.runsDir, runId);
   }
 
-  /** Opens the event log of a new (or resumed) run for appending. */
+  /**
+   * Opens the event log of a new (or resumed) run for appending. Throws a clear error when the run
+   * folder cannot be created or its log opened: nothing has been evaluated yet, so the run must
+   * not start without a place to record what it does.
+   */
   openRecorder(runId: string, onError?: (error: Error) => void): RunRecorder {
     const dir = this.runDir(runId);
-    mkdirSync(dir, { recursive: true });
-    return new RunRecorder(dir, onError);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new Error(`cannot create the run folder ${dir}: ${explainMkdirFailure(dir, error)}; choose a writable runs directory`);
+    }
+    let fd: number;
+    try {
+      fd = openSync(join(dir, 'events.jsonl'), 'a');
+    } catch (error) {
+      throw new Error(`cannot write the run log in ${dir}: ${describeFsError(error)}; choose a writable runs directory`);
+    }
+    return new RunRecorder(dir, onError, fd);
   }
 
   async list(): Promise<RunSummary[]> {
@@ -99,13 +113,45 @@ export class RunStore {
   }
 }
 
-/** Appends events to a run's log and keeps summary.json current. */
+/** Unwritten events kept in memory while the disk refuses them (disk full, EIO, quota). */
+const MAX_PENDING_BYTES = 64 * 1024 * 1024;
+
+interface PendingEvent {
+  bytes: Buffer;
+  /** Bytes of `bytes` already in the file (a partial write): the rest continues the same line. */
+  written: number;
+  /** The event records an evaluation result: losing it loses evaluated work. */
+  evaluated: boolean;
+}
+
+/**
+ * Appends events to a run's log and keeps summary.json current. Write failures never throw into
+ * the run: the event (or the rest of a partly written line) is kept in memory, written before
+ * the next event as soon as the disk takes it again, and a last time on close(). Lines are always
+ * completed in order, so a full disk cannot tear one line into the next.
+ */
 export class RunRecorder {
   private fd: number | undefined;
   private failed = false;
+  /** True while log writes fail; reported once per episode. */
+  private failing = false;
+  /** True while summary.json writes fail; reported once per episode. */
+  private summaryFailing = false;
   private summary: RunSummary | undefined;
+  private pending: PendingEvent[] = [];
+  private pendingBytes = 0;
+  private droppedEvents = 0;
+  private droppedEvaluations = 0;
 
-  constructor(private readonly dir: string, private readonly onError?: (error: Error) => void) {
+  constructor(
+    private readonly dir: string,
+    private readonly onError?: (error: Error) => void,
+    fd?: number,
+  ) {
+    if (fd !== undefined) {
+      this.fd = fd;
+      return;
+    }
     try {
       this.fd = openSync(join(dir, 'events.jsonl'), 'a');
     } catch (error) {
@@ -115,48 +161,146 @@ export class RunRecorder {
 
   record(event: RunEvent, summary: RunSummary): void {
     if (this.fd === undefined) return;
-    try {
-      writeSync(this.fd, JSON.stringify(event) + '\n');
-      const finalNodeUpdate = event.type === 'node-updated' && event.node.status !== 'generating' && event.node.status !== 'evaluating';
-      if (event.type === 'run-started' || event.type === 'run-status' || finalNodeUpdate) this.writeSummary(summary);
-    } catch (error) {
-      this.fail(error);
+    const evaluated = (event.type === 'node-updated' || event.type === 'node-added') && event.node.evaluation !== undefined;
+    this.enqueue({ bytes: Buffer.from(JSON.stringify(event) + '\n', 'utf8'), written: 0, evaluated });
+    this.flush();
+    const finalNodeUpdate = event.type === 'node-updated' && event.node.status !== 'generating' && event.node.status !== 'evaluating';
+    if (event.type === 'run-started' || event.type === 'run-status' || finalNodeUpdate) {
+      // The summary is a cache of the log: while the log itself is behind, leave it as it was.
+      if (this.pending.length === 0) this.writeSummary(summary);
+      else this.summary = summary;
     }
   }
 
+  /** Writes what is left, then closes the log; events the disk still refuses are reported as lost. */
   close(): void {
-    if (this.fd !== undefined) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already closed
-      }
-      this.fd = undefined;
+    if (this.fd === undefined) return;
+    this.flush();
+    if (this.pending.length > 0 || this.droppedEvents > 0) {
+      const events = this.pending.length + this.droppedEvents;
+      const evaluations = this.pending.filter((p) => p.evaluated).length + this.droppedEvaluations;
+      this.onError?.(
+        new Error(
+          `${events} event${events === 1 ? '' : 's'} (${evaluations} evaluation result${evaluations === 1 ? '' : 's'}) could not be written to ${join(this.dir, 'events.jsonl')}; ` +
+            'free space and resume the run: evaluations that are not in the log run again',
+        ),
+      );
+      this.pending = [];
+      this.pendingBytes = 0;
     }
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+    this.fd = undefined;
   }
 
+  /** False once a write has failed (even if later writes succeeded). */
   get healthy(): boolean {
     return !this.failed;
   }
 
-  private writeSummary(summary: RunSummary): void {
-    this.summary = summary;
-    const body: SummaryFile = { ...summary, ...(summary.status === 'running' ? { pid: process.pid } : {}) };
-    const tmp = join(this.dir, 'summary.json.tmp');
-    writeFileSync(tmp, JSON.stringify(body, null, 1));
-    renameSync(tmp, join(this.dir, 'summary.json'));
-  }
-
-  private fail(error: unknown): void {
-    if (this.failed) return;
-    this.failed = true;
-    const err = error instanceof Error ? error : new Error(String(error));
-    this.onError?.(new Error(`cannot write the run log in ${this.dir}: ${err.message}`));
+  /** Events written to memory only, waiting for the disk. */
+  get pendingEvents(): number {
+    return this.pending.length;
   }
 
   lastSummary(): RunSummary | undefined {
     return this.summary;
   }
+
+  private enqueue(entry: PendingEvent): void {
+    if (this.pendingBytes + entry.bytes.length > MAX_PENDING_BYTES && this.pending.length > 0) {
+      // Memory is bounded: past the cap, new events are counted, not kept.
+      this.droppedEvents++;
+      if (entry.evaluated) this.droppedEvaluations++;
+      return;
+    }
+    this.pending.push(entry);
+    this.pendingBytes += entry.bytes.length;
+  }
+
+  /** Writes pending events in order; stops at the first failure and keeps the rest. */
+  private flush(): void {
+    const fd = this.fd;
+    if (fd === undefined) return;
+    while (this.pending.length > 0) {
+      const entry = this.pending[0];
+      try {
+        while (entry.written < entry.bytes.length) {
+          // writeSync may write only part of a buffer (a nearly full disk): continue the line.
+          entry.written += writeSync(fd, entry.bytes, entry.written, entry.bytes.length - entry.written);
+        }
+      } catch (error) {
+        this.fail(error);
+        return;
+      }
+      this.pending.shift();
+      this.pendingBytes -= entry.bytes.length;
+    }
+    if (this.failing) {
+      this.failing = false;
+      if (this.summary) this.tryWriteSummary(this.summary);
+    }
+  }
+
+  private writeSummary(summary: RunSummary): void {
+    this.summary = summary;
+    this.tryWriteSummary(summary);
+  }
+
+  private tryWriteSummary(summary: RunSummary): void {
+    const body: SummaryFile = { ...summary, ...(summary.status === 'running' ? { pid: process.pid } : {}) };
+    const tmp = join(this.dir, 'summary.json.tmp');
+    try {
+      writeFileSync(tmp, JSON.stringify(body, null, 1));
+      renameSync(tmp, join(this.dir, 'summary.json'));
+      this.summaryFailing = false;
+    } catch (error) {
+      // The summary is rebuilt from the log when missing; a torn temp file must not linger.
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // nothing more to do
+      }
+      this.failed = true;
+      if (this.summaryFailing || this.failing) return;
+      this.summaryFailing = true;
+      this.onError?.(new Error(`cannot write the run summary in ${this.dir}: ${describeFsError(error)}`));
+    }
+  }
+
+  private fail(error: unknown): void {
+    this.failed = true;
+    if (this.failing) return;
+    this.failing = true;
+    this.onError?.(new Error(`cannot write the run log in ${this.dir}: ${describeFsError(error)}`));
+  }
+}
+
+/** "ENOSPC: no space left on device" without the call and path Node appends to every message. */
+function describeFsError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as NodeJS.ErrnoException).code;
+  const text = error.message.replace(/, (open|mkdir|write|rename)(?: '[^']*'(?: -> '[^']*')?)?$/, '');
+  return code && !text.startsWith(code) ? `${code}: ${text}` : text;
+}
+
+/**
+ * Why a folder cannot be made. A recursive mkdir reports ENOENT for a read-only file system or a
+ * file in the way; the deepest existing ancestor tells the real reason.
+ */
+function explainMkdirFailure(dir: string, error: unknown): string {
+  try {
+    let existing = dirname(dir);
+    while (!existsSync(existing) && dirname(existing) !== existing) existing = dirname(existing);
+    if (!statSync(existing).isDirectory()) return `${existing} is a file, not a folder (ENOTDIR)`;
+    accessSync(existing, constants.W_OK);
+  } catch (probe) {
+    return describeFsError(probe);
+  }
+  return describeFsError(error);
 }
 
 /** Rebuilds a run from its event log. Returns undefined when the log has no start event. */
