@@ -1,7 +1,7 @@
 // Evaluator contract v1 and the local runner, with real processes.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -435,7 +435,9 @@ describe('local evaluator under bubblewrap', () => {
     // One victim in the user's workspace, one outside /tmp (which is a fresh tmpfs in the sandbox).
     const workspace = makeWorkspace();
     const workspaceFile = join(workspace, 'target.py');
-    const outsideDir = join(repoRoot, 'test/.tmp');
+    // Not under /tmp (the sandbox's fresh tmpfs would swallow the write) nor the repo, which CI
+    // may clone under /tmp.
+    const outsideDir = '/var/tmp/genesis-tests';
     mkdirSync(outsideDir, { recursive: true });
     const outsideFile = join(mkdtempSync(join(outsideDir, 'victim-')), 'victim.txt');
     tempRoots.push(join(outsideFile, '..'));
@@ -463,11 +465,14 @@ describe('local evaluator under bubblewrap', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
     try {
-      const command = `python3 ${join(fixtures, 'connect.py')} ${port}`;
-      const blocked = await evaluator({ command, sandbox: 'bwrap' }).evaluate(request(), never);
+      // The script is copied into the workspace: paths under /tmp outside it are hidden in the sandbox.
+      const workspace = makeWorkspace();
+      copyFileSync(join(fixtures, 'connect.py'), join(workspace, 'connect.py'));
+      const command = `python3 connect.py ${port}`;
+      const blocked = await evaluator({ command, sandbox: 'bwrap', workspaceRoot: workspace }).evaluate(request(), never);
       assert.equal(blocked.status, 'error');
       assert.match(blocked.reason ?? '', /ConnectionRefusedError|Network is unreachable/);
-      const allowed = await evaluator({ command, sandbox: 'bwrap', allowNetwork: true }).evaluate(request(), never);
+      const allowed = await evaluator({ command, sandbox: 'bwrap', allowNetwork: true, workspaceRoot: workspace }).evaluate(request(), never);
       assert.equal(allowed.status, 'ok', allowed.reason);
     } finally {
       server.close();
