@@ -461,10 +461,12 @@ export class EvolutionRun {
     }
     const chosen = new Set(this.strategy.selectForEvaluation(admitted, this.view).slice(0, this.view.evaluationsLeft));
     const skipped = admitted.filter((n) => !chosen.has(n));
+    const byPrm = [...admitted].sort((a, b) => (b.prmScore ?? 0) - (a.prmScore ?? 0));
     skipped.forEach((node) => {
       node.skippedByPrm = true;
-      const rank = [...admitted].sort((a, b) => (b.prmScore ?? 0) - (a.prmScore ?? 0)).indexOf(node) + 1;
-      this.settle(node, 'skipped', `not evaluated: PRM score ${node.prmScore} ranked ${rank} of ${admitted.length} this round`);
+      // A strategy may say why it passed a child over (near-duplicate, best-of-N cut); keep that.
+      const reason = node.reason ?? `not evaluated: PRM score ${node.prmScore} ranked ${byPrm.indexOf(node) + 1} of ${admitted.length} this round`;
+      this.settle(node, 'skipped', reason);
     });
     await this.evaluateAll([...chosen], signal);
   }
@@ -480,6 +482,7 @@ export class EvolutionRun {
 
   private async propose(node: CandidateNode, parent: CandidateNode, source: MutationSource, signal: AbortSignal): Promise<MutationProposal | Error> {
     const inspirations = this.rankedNodes
+      .slice(0, 4)
       .filter((n) => n.id !== parent.id)
       .slice(0, 3)
       .map((n) => ({ code: n.code, score: n.score ?? 0 }));
