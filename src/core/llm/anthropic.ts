@@ -2,31 +2,17 @@
 // @anthropic-ai/sdk with streaming. The SDK's own retries are off: it sleeps out any retry-after
 // (FACTS.md); our retry policy caps and aborts waits.
 import Anthropic from '@anthropic-ai/sdk';
-import type { PromptLimits } from '../mutate/prompt';
 import type { MutationProposal, MutationRequest, MutationSource } from '../types';
-import { estimateTokens, proposeWithChat, type ChatTransport, type StreamedReply } from './chatSource';
+import { estimateTokens, proposeWithChat, type ChatModelOptions, type ChatTransport, type StreamedReply } from './chatSource';
 import { classifyHttpFailure } from './httpErrors';
 import { ANTHROPIC_BASE_URL } from './modelSpec';
-import type { FailureClass, RetryEvent, RetryPolicy } from './retry';
+import type { FailureClass } from './retry';
 
-export interface AnthropicOptions {
-  /** Server root (the SDK adds /v1/messages); default https://api.anthropic.com. */
+export interface AnthropicOptions extends ChatModelOptions {
+  /** Server root (the SDK adds /v1/messages); default https://api.anthropic.com. The id defaults
+   *  to `anthropic:MODEL` or `anthropic-compatible:URL#MODEL`; maxTokens to 4096, which fits
+   *  every Claude model's output cap (the Messages API requires a limit). */
   baseURL?: string;
-  model: string;
-  apiKey?: string;
-  /** Shown to the user and used as the bandit arm; default `anthropic:MODEL` or `anthropic-compatible:URL#MODEL`. */
-  id?: string;
-  temperature?: number;
-  /** The Messages API requires a limit; 4096 fits every Claude model's output cap. */
-  maxTokens?: number;
-  /** Limit of one attempt, reply stream included (default 120 s). */
-  timeoutMs?: number;
-  retry?: Partial<Omit<RetryPolicy, 'timeoutMs'>> & { random?: () => number };
-  /** USD per million input / output tokens; 0 when unset. */
-  pricePerMTokIn?: number;
-  pricePerMTokOut?: number;
-  promptLimits?: Partial<PromptLimits>;
-  onRetry?: (event: RetryEvent) => void;
 }
 
 export const DEFAULT_ANTHROPIC_MAX_TOKENS = 4096;

@@ -20,6 +20,25 @@ export interface StreamedReply {
 }
 
 /** The provider-specific part: one attempt of one streaming call, and how its errors read. */
+/** Options every chat-model source takes (OpenAI-compatible, Anthropic). */
+export interface ChatModelOptions {
+  model: string;
+  apiKey?: string;
+  /** Shown to the user and used as the bandit arm. */
+  id?: string;
+  /** Left to the server when unset (some models accept only their default). */
+  temperature?: number;
+  maxTokens?: number;
+  /** Limit of one attempt, reply stream included (default 120 s). */
+  timeoutMs?: number;
+  retry?: Partial<Omit<RetryPolicy, 'timeoutMs'>> & { random?: () => number };
+  /** USD per million input / output tokens; 0 when unset. */
+  pricePerMTokIn?: number;
+  pricePerMTokOut?: number;
+  promptLimits?: Partial<PromptLimits>;
+  onRetry?: (event: RetryEvent) => void;
+}
+
 export interface ChatTransport {
   /** The base URL, for messages. */
   readonly label: string;

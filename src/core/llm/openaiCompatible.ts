@@ -1,35 +1,19 @@
 // A mutation source backed by any server speaking OpenAI Chat Completions (OpenAI itself, vLLM,
 // llama.cpp, Ollama, LM Studio, OpenRouter, LiteLLM, ...), through the real openai client with streaming.
 import OpenAI from 'openai';
-import type { PromptLimits } from '../mutate/prompt';
 import type { MutationProposal, MutationRequest, MutationSource } from '../types';
-import { proposeWithChat, type ChatTransport, type StreamedReply } from './chatSource';
+import { proposeWithChat, type ChatModelOptions, type ChatTransport, type StreamedReply } from './chatSource';
 import { classifyHttpFailure } from './httpErrors';
 import { OPENAI_BASE_URL } from './modelSpec';
-import type { FailureClass, RetryEvent, RetryPolicy } from './retry';
+import type { FailureClass } from './retry';
 
 export { parseModelSpec, type ModelSpec } from './modelSpec';
 export { estimateTokens, TRUNCATED_ERROR } from './chatSource';
 
-export interface OpenAICompatibleOptions {
-  /** e.g. http://127.0.0.1:8080/v1 or https://api.openai.com/v1 */
+export interface OpenAICompatibleOptions extends ChatModelOptions {
+  /** e.g. http://127.0.0.1:8080/v1 or https://api.openai.com/v1; the id defaults to
+   *  `openai-compatible:URL#MODEL` and the key is sent as a bearer token (local servers often need none). */
   baseURL: string;
-  model: string;
-  /** Sent as a bearer token; local servers often need none. */
-  apiKey?: string;
-  /** Shown to the user and used as the bandit arm; default `openai-compatible:URL#MODEL`. */
-  id?: string;
-  /** Left to the server when unset (some models accept only their default). */
-  temperature?: number;
-  maxTokens?: number;
-  /** Limit of one attempt, reply stream included (default 120 s). */
-  timeoutMs?: number;
-  retry?: Partial<Omit<RetryPolicy, 'timeoutMs'>> & { random?: () => number };
-  /** USD per million prompt / completion tokens; 0 when unset. */
-  pricePerMTokIn?: number;
-  pricePerMTokOut?: number;
-  promptLimits?: Partial<PromptLimits>;
-  onRetry?: (event: RetryEvent) => void;
 }
 
 export class OpenAICompatibleSource implements MutationSource, ChatTransport {
