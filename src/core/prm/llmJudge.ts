@@ -2,11 +2,10 @@
 // (how likely it raises the evaluator's score), mapped to [0, 1]. Ratings are cached by the
 // change, calls are costed like any model call, each has a time limit, and after repeated
 // failures the judge is reported down and skipped until a retry is due.
-import { createHash } from 'node:crypto';
 import { candidateText } from './candidateText';
 import { postJson } from './httpJson';
 import { LruMap } from './lru';
-import { ScorerHealth, type ScorerHealthOptions } from './scorerHealth';
+import { cachedRemoteScore, ScorerHealth, type ScorerHealthOptions } from './scorerHealth';
 import type { PrmInput, RemoteScorer, ScorerStatus } from './types';
 
 export interface LlmJudgeOptions extends ScorerHealthOptions {
@@ -45,19 +44,7 @@ export class LlmJudge implements RemoteScorer {
   }
 
   score(input: PrmInput): Promise<number> {
-    const key = createHash('sha1').update(`${input.language}\0${input.parentCode}\0${input.childCode}`).digest('hex');
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    try {
-      this.health.assertAvailable();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const rating = this.rate(input);
-    this.cache.set(key, rating);
-    // Failures are not cached: the next candidate with this change asks again.
-    rating.catch(() => this.cache.delete(key));
-    return rating;
+    return cachedRemoteScore(this.cache, this.health, input, (i) => this.rate(i));
   }
 
   status(): ScorerStatus {

@@ -6,12 +6,11 @@
 //    → {"data": [{"data": ...}]}: a scalar reward, [p_bad, p_good], or one such pair per step.
 //    `/classify` replies ({"data": [{"probs": [...]}]}) are understood as well.
 // Each hunk is a step; step values combine by min, like the learned PRM's hunk scores.
-import { createHash } from 'node:crypto';
 import { candidateText } from './candidateText';
 import { sigmoid } from './hashedLinear';
 import { postJson } from './httpJson';
 import { LruMap } from './lru';
-import { ScorerHealth, type ScorerHealthOptions } from './scorerHealth';
+import { cachedRemoteScore, ScorerHealth, type ScorerHealthOptions } from './scorerHealth';
 import type { PrmInput, RemoteScorer, ScorerStatus } from './types';
 
 export type RewardProtocol = 'openr' | 'vllm';
@@ -51,18 +50,7 @@ export class RemoteRewardModel implements RemoteScorer {
   }
 
   score(input: PrmInput): Promise<number> {
-    const key = createHash('sha1').update(`${input.language}\0${input.parentCode}\0${input.childCode}`).digest('hex');
-    const cached = this.cache.get(key);
-    if (cached) return cached;
-    try {
-      this.health.assertAvailable();
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const value = this.call(input);
-    this.cache.set(key, value);
-    value.catch(() => this.cache.delete(key));
-    return value;
+    return cachedRemoteScore(this.cache, this.health, input, (i) => this.call(i));
   }
 
   status(): ScorerStatus {

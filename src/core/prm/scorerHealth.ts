@@ -1,7 +1,9 @@
 // Health of a scorer that calls a server: counts calls, failures, tokens and cost, and after
 // several failures in a row marks it down with a clear message, skipping calls (so a dead
 // server costs no time per candidate) until a retry is due.
-import type { ScorerStatus } from './types';
+import { createHash } from 'node:crypto';
+import type { LruMap } from './lru';
+import type { PrmInput, ScorerStatus } from './types';
 
 export interface ScorerHealthOptions {
   /** Failures in a row before the scorer is down (default 3). */
@@ -66,4 +68,28 @@ export class ScorerHealth {
     const wait = Math.max(0, Math.ceil(((this.downUntil ?? 0) - this.now()) / 1000));
     return `${this.label} is down after ${this.inARow} failed calls in a row (last: ${this.lastError}); candidates are scored without it, next try in ${wait} s`;
   }
+}
+
+/**
+ * The score of a change from a remote scorer, cached by the change: a scorer that is down is not
+ * called (its error is returned), and failures are not cached so the next candidate asks again.
+ */
+export function cachedRemoteScore(
+  cache: LruMap<string, Promise<number>>,
+  health: ScorerHealth,
+  input: PrmInput,
+  compute: (input: PrmInput) => Promise<number>,
+): Promise<number> {
+  const key = createHash('sha1').update(`${input.language}\0${input.parentCode}\0${input.childCode}`).digest('hex');
+  const cached = cache.get(key);
+  if (cached) return cached;
+  try {
+    health.assertAvailable();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const value = compute(input);
+  cache.set(key, value);
+  value.catch(() => cache.delete(key));
+  return value;
 }
