@@ -168,7 +168,13 @@ async function launch(
     const prm = env.extraPrmScorers && env.extraPrmScorers.length > 0 ? new CombinedPrm(learned, env.extraPrmScorers) : learned;
     const { fileText, startIndex, endIndex } = source;
     const candidateFile = (code: string) => fileText.slice(0, startIndex) + code + fileText.slice(endIndex);
-    const recorder = new RunStore(env.runsDir).openRecorder(identity.runId, (error) => log('error', error.message));
+    // A log that cannot be written (disk full) ends the run: an evaluation that cannot be
+    // recorded would be lost. Free space, then resume.
+    const runRef: { current?: EvolutionRun } = {};
+    const recorder = new RunStore(env.runsDir).openRecorder(identity.runId, (error) => {
+      log('error', error.message);
+      runRef.current?.fail(`${error.message}; the run stopped so that no evaluation goes unrecorded: free space, then resume it`);
+    });
     const chosenEvaluator = evaluator;
     const run: EvolutionRun = new EvolutionRun(config, identity, {
       sources,
@@ -181,6 +187,7 @@ async function launch(
       // Events are recorded only after construction (start() emits the first), so `run` is set.
       record: (event) => recorder.record(event, run.summary()),
     });
+    runRef.current = run;
     run.onEvent((event) => {
       if (event.type === 'log') log(event.level, event.message);
     });

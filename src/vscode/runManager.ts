@@ -2,6 +2,7 @@
 // their events, controls them (pause, resume, stop, budget, evaluate now, mutate from here), and
 // reads stored runs. Every run failure ends up in the log, never as an unhandled rejection.
 import * as vscode from 'vscode';
+import { UNTRUSTED_MESSAGE } from './evolveCommand';
 import { dirname, join } from 'node:path';
 import { resumeRun, startRun, type RunEnvironment, type StartedRun, type StartRunOptions } from '../core/session';
 import type { EvolutionRun } from '../core/engine/run';
@@ -88,6 +89,7 @@ export class RunManager implements vscode.Disposable {
 
   /** Starts a run; throws an Error with a message fit for the user. */
   async start(request: StartRequest): Promise<{ runId: string; done: Promise<RunSummary> }> {
+    requireTrust();
     const { document, language, location, choices } = request;
     if (document.uri.scheme !== 'file') throw new Error('Genesis: save the file first; runs need a file on disk.');
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
@@ -135,6 +137,7 @@ export class RunManager implements vscode.Disposable {
 
   /** Continues a stored run (stopped, interrupted, failed) under its own id; throws a user-fit Error. */
   async resumeStored(runId: string, budget?: number): Promise<{ runId: string; done: Promise<RunSummary> }> {
+    requireTrust();
     const entry = this.live.get(runId);
     if (entry && !entry.finished) throw new Error(`Genesis: run ${runId} is already running.`);
     const dir = entry?.runsDir ?? (await this.storedRunDir(runId));
@@ -160,6 +163,7 @@ export class RunManager implements vscode.Disposable {
 
   /** Starts a new run of the same function with the same settings as a stored one. */
   async rerun(runId: string): Promise<{ runId: string; done: Promise<RunSummary> }> {
+    requireTrust();
     const snapshot = await this.snapshot(runId);
     if (!snapshot) throw new Error(`Genesis: run ${runId} was not found.`);
     const { config } = snapshot;
@@ -269,6 +273,7 @@ export class RunManager implements vscode.Disposable {
 
   /** Evaluates a node the PRM skipped; throws a user-fit Error when the run or node does not allow it. */
   async evaluateNow(runId: string, nodeId: string): Promise<CandidateNode> {
+    requireTrust();
     const run = this.active(runId);
     if (!run) throw new Error('Genesis: this run is not running; resume it to evaluate more candidates.');
     return run.evaluateNow(nodeId);
@@ -281,6 +286,7 @@ export class RunManager implements vscode.Disposable {
   }
 
   async mutateFrom(runId: string, nodeId: string): Promise<void> {
+    requireTrust();
     const run = this.active(runId) as (EvolutionRun & MutateFromHook) | undefined;
     if (!run) throw new Error('Genesis: this run is not running; resume it first.');
     if (typeof run.mutateFrom !== 'function') throw new Error('Genesis: "Mutate from here" needs engine support that this version does not have.');
@@ -330,8 +336,15 @@ export class RunManager implements vscode.Disposable {
       diffVsParent: parent ? functionDiff(parent.code, node.code, name) : '',
     };
     if (parent) details.parentCode = parent.code;
-    if (node.mutation?.prompt !== undefined) details.prompt = node.mutation.prompt;
-    if (node.mutation?.reply !== undefined) details.reply = node.mutation.reply;
+    // A live run drops prompt and reply from memory once they are in its log: read them back.
+    let mutation = node.mutation;
+    if (mutation && mutation.prompt === undefined && mutation.reply === undefined && mutation.model !== 'offline' && mutation.model !== '-') {
+      const entry = this.live.get(runId);
+      const stored = entry ? await new RunStore(entry.runsDir).load(runId).catch(() => undefined) : undefined;
+      mutation = stored?.nodes.find((n) => n.id === nodeId)?.mutation ?? mutation;
+    }
+    if (mutation?.prompt !== undefined) details.prompt = mutation.prompt;
+    if (mutation?.reply !== undefined) details.reply = mutation.reply;
     if (node.lineageNote !== undefined) details.lineageNote = node.lineageNote;
     if (node.evaluation) {
       const e = node.evaluation;
@@ -456,4 +469,9 @@ export class RunManager implements vscode.Disposable {
     }
     return store;
   }
+}
+
+/** Every path that runs candidate code (start, resume, re-run, evaluate now, mutate) checks trust. */
+function requireTrust(): void {
+  if (!vscode.workspace.isTrusted) throw new Error(`Genesis: ${UNTRUSTED_MESSAGE}`);
 }

@@ -399,3 +399,26 @@ describe('EvolutionRun: mutate from here', () => {
     assert.throws(() => run.mutateFrom(target.id), /not active/);
   });
 });
+
+describe('EvolutionRun: memory', () => {
+  it('drops prompt and reply from memory once recorded; the log keeps them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-mem-'));
+    dirs.push(dir);
+    const store = new RunStore(dir);
+    const recorder = store.openRecorder('run-m');
+    let calls = 0;
+    const talky: MutationSource = {
+      id: 'talky',
+      propose: async () => ({ kind: 'search-replace', summary: 's', model: 'talky', tokensIn: 1, tokensOut: 1, costUsd: 0, prompt: 'P'.repeat(5000), reply: `R${++calls}`, code: `def f(x):\n    return ${(1 + calls / 10).toFixed(2)} * x + 0.5` }),
+    };
+    const run = new EvolutionRun(config({ budget: 5, concurrency: 1 }), { runId: 'run-m', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [talky], { record: (e) => recorder.record(e, run.summary()) }));
+    await run.start();
+    recorder.close();
+    assert.ok(run.nodes().slice(1).every((n) => n.mutation?.prompt === undefined && n.mutation?.reply === undefined));
+    const stored = await store.load('run-m');
+    assert.equal(stored.nodes[1].mutation?.reply, 'R1');
+    assert.equal(stored.nodes[1].mutation?.prompt?.length, 5000);
+    const log = readFileSync(join(dir, 'run-m', 'events.jsonl'), 'utf8');
+    assert.equal(log.split('P'.repeat(5000)).length - 1, 4, 'each prompt is written once');
+  });
+});

@@ -204,8 +204,11 @@ export class EvolutionRun {
     });
     const rootNode = this.nodeList[0];
     for (const node of this.nodeList) {
-      if (node.status === 'evaluating') {
+      // Evaluations cut short (crash: 'evaluating'; Stop or reload: skipped as stopped) run again.
+      const stoppedBeforeResult = node.status === 'skipped' && /^run stopped (before|during) evaluation/.test(node.reason ?? '');
+      if (node.status === 'evaluating' || stoppedBeforeResult) {
         node.status = 'pending';
+        delete node.reason;
         this.requeued.push(node);
       } else if (node.status === 'generating' || (node.status === 'pending' && node !== rootNode)) {
         node.status = 'skipped';
@@ -523,7 +526,7 @@ export class EvolutionRun {
 
   /** Applies a proposal to the node and decides whether it may be evaluated. */
   private async admit(node: CandidateNode, parent: CandidateNode, proposal: MutationProposal | Error, signal: AbortSignal): Promise<boolean> {
-    if (signal.aborted) return this.settle(node, 'skipped', 'run stopped before evaluation');
+    if (signal.aborted) return this.settle(node, 'skipped', 'run stopped before the reply was applied');
     const callFailed = proposal instanceof Error || proposal.callFailed === true;
     this.consecutiveCallFailures = callFailed ? this.consecutiveCallFailures + 1 : 0;
     if (this.consecutiveCallFailures >= CONSECUTIVE_CALL_FAILURE_LIMIT) {
@@ -759,6 +762,11 @@ export class EvolutionRun {
     return false;
   }
 
+  /** Ends the run as failed from outside (e.g. its log cannot be written): in-flight work is cancelled. */
+  fail(reason: string): void {
+    this.halt(reason);
+  }
+
   /** Ends the run as failed: something outside the candidates (evaluator, model) is broken. */
   private halt(message: string): void {
     if (!this.isActive) return;
@@ -766,6 +774,17 @@ export class EvolutionRun {
     this.statusMessage = message;
     this.abort.abort(new Error(message));
     this.releasePause();
+  }
+
+  /**
+   * Prompt and reply texts are large (kilobytes per node): once recorded in the run's log they are
+   * dropped from memory (the UI reads them back from the log on demand). The event just emitted
+   * keeps its own copy for listeners.
+   */
+  private forgetRecordedTexts(nodeId: string): void {
+    const node = this.node(nodeId);
+    if (!node?.mutation || (node.mutation.prompt === undefined && node.mutation.reply === undefined)) return;
+    node.mutation = { kind: node.mutation.kind, summary: node.mutation.summary, model: node.mutation.model };
   }
 
   private releasePause(): void {
@@ -799,6 +818,7 @@ export class EvolutionRun {
 
   private emit(event: RunEvent): void {
     this.deps.record?.(event);
+    if (this.deps.record && (event.type === 'node-added' || event.type === 'node-updated')) this.forgetRecordedTexts(event.node.id);
     for (const listener of this.listeners) {
       try {
         listener(event);

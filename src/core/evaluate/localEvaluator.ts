@@ -51,10 +51,13 @@ function lastLine(text: string): string {
   return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
+/** Variables that hold credentials: candidate code must never see them (its output is stored and sent to models). */
+const SECRET_VARIABLE = /^(OPENAI|ANTHROPIC|AZURE_OPENAI|GEMINI|GOOGLE|MISTRAL|GROQ|OPENROUTER|DEEPSEEK|HF|HUGGING_?FACE|COHERE|TOGETHER)_\w*(KEY|TOKEN)$|_API_KEY$|_SECRET(_ACCESS_KEY)?$|^AWS_SESSION_TOKEN$|^(GITHUB|GH|GITLAB)_TOKEN$/i;
+
 function inheritedEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && !key.startsWith('GENESIS_')) env[key] = value;
+    if (value !== undefined && !key.startsWith('GENESIS_') && !SECRET_VARIABLE.test(key)) env[key] = value;
   }
   return env;
 }
@@ -289,13 +292,9 @@ export class LocalEvaluator implements Evaluator {
     const detail = lastLine(stderrTail);
     const reason = detail ? `${how}: ${detail}` : how;
     const memoryMb = this.options.memoryMb ?? 2048;
-    const looksLikeMemory =
-      MEMORY_ERROR_PATTERN.test(stderrTail) ||
-      signal === 'SIGKILL' ||
-      signal === 'SIGSEGV' ||
-      exitCode === 137 ||
-      exitCode === 139;
+    const looksLikeMemory = MEMORY_ERROR_PATTERN.test(stderrTail) || signal === 'SIGKILL' || exitCode === 137;
     if (memoryMb > 0 && looksLikeMemory) return `memory limit exceeded? (limit ${memoryMb} MiB) ${reason}`;
+    if (signal === 'SIGSEGV' || exitCode === 139) return `evaluator crashed (segmentation fault): ${reason}`;
     return reason;
   }
 

@@ -283,7 +283,7 @@ export class RunRecorder {
 function describeFsError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as NodeJS.ErrnoException).code;
-  const text = error.message.replace(/, (open|mkdir|write|rename)(?: '[^']*'(?: -> '[^']*')?)?$/, '');
+  const text = error.message.replace(/, (open|mkdir|write|rename|access)(?: '[^']*'(?: -> '[^']*')?)?$/, '');
   return code && !text.startsWith(code) ? `${code}: ${text}` : text;
 }
 
@@ -341,9 +341,16 @@ export function replayEvents(text: string): StoredRun | undefined {
         searchState = { strategy: event.strategy, strategyState: event.strategyState, bandit: event.bandit };
         break;
       case 'node-added':
-      case 'node-updated':
-        nodes.set(event.node.id, event.node);
+      case 'node-updated': {
+        // Prompt and reply are written once; later snapshots of the node leave them out.
+        const previous = nodes.get(event.node.id)?.mutation;
+        const node = event.node;
+        if (previous && node.mutation && node.mutation.prompt === undefined && node.mutation.reply === undefined && (previous.prompt !== undefined || previous.reply !== undefined)) {
+          node.mutation = { ...node.mutation, ...(previous.prompt !== undefined ? { prompt: previous.prompt } : {}), ...(previous.reply !== undefined ? { reply: previous.reply } : {}) };
+        }
+        nodes.set(node.id, node);
         break;
+      }
       case 'run-status':
         status = event.status;
         break;

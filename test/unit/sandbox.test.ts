@@ -1,0 +1,179 @@
+// The bubblewrap sandbox, tried by a hostile candidate: it must not write outside its work dir
+// (the user's workspace, /tmp, $HOME, through symlinks that point at the user's files), must not
+// reach the network (a TCP server on this machine's 127.0.0.1), and a candidate that tries fails
+// with a clear reason while the run goes on. Skipped, with the reason, where bwrap does not work.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, it } from 'node:test';
+import { detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
+import { LocalEvaluator } from '../../src/core/evaluate/localEvaluator';
+import type { EvaluationRequest } from '../../src/core/types';
+
+const repo = join(__dirname, '..', '..');
+const tsxLoader = pathToFileURL(join(repo, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const tag = `genesis-sandbox-${process.pid}`;
+
+/** Tries every escape; prints one JSON line: what worked, what was refused and how. */
+const ESCAPE_PY = String.raw`
+import json, os, socket, sys
+targets = json.loads(sys.argv[1])
+port = int(sys.argv[2])
+report = {}
+for name, path in targets.items():
+    try:
+        with open(path, 'a') as f:
+            f.write('escaped\n')
+        report[name] = 'written'
+    except OSError as e:
+        report[name] = 'refused: %s' % e.strerror
+try:
+    s = socket.create_connection(('127.0.0.1', port), timeout=2)
+    s.sendall(b'escaped')
+    s.close()
+    report['network'] = 'connected'
+except OSError as e:
+    report['network'] = 'refused: %s' % (e.strerror or e)
+report['own_workdir'] = 'written' if open('inside.txt', 'w').write('ok') else 'refused'
+print(json.dumps({'score': 1, 'feedback': json.dumps(report)}))
+`;
+
+let counter = 0;
+function request(text = 'def f():\n    return 1\n'): EvaluationRequest {
+  counter++;
+  return { candidateFileText: text, relativePath: 'cand.py', functionName: 'f', language: 'python', evaluationId: `sandbox-${counter}` };
+}
+
+describe('bubblewrap sandbox against a hostile candidate', async () => {
+  const probe = await detectBubblewrap();
+  if (!probe.usable) {
+    it(`skipped: ${probe.problem}`, { skip: probe.problem ?? 'bubblewrap is not usable' }, () => undefined);
+    return;
+  }
+  let scratch: string;
+  let workspace: string;
+  let usersDir: string;
+  let outsideFile: string;
+  let hostTmpFile: string;
+  let homeFile: string;
+  let server: Server;
+  let port: number;
+  let connections = 0;
+  const evaluators: LocalEvaluator[] = [];
+
+  before(async () => {
+    scratch = mkdtempSync(join(tmpdir(), `${tag}-`));
+    workspace = join(scratch, 'workspace');
+    mkdirSync(workspace);
+    writeFileSync(join(workspace, 'cand.py'), 'def f():\n    return 1\n');
+    writeFileSync(join(workspace, 'escape.py'), ESCAPE_PY);
+    // The user's own files (in $HOME, where users keep them), reachable from the copy only through links.
+    usersDir = mkdtempSync(join(homedir(), `.${tag}-`));
+    outsideFile = join(usersDir, 'users-notes.txt');
+    writeFileSync(outsideFile, 'original\n');
+    symlinkSync(outsideFile, join(workspace, 'notes-link.txt'));
+    symlinkSync(join(workspace, 'cand.py'), join(workspace, 'cand-link.py'));
+    mkdirSync(join(workspace, 'node_modules', 'dep'), { recursive: true });
+    writeFileSync(join(workspace, 'node_modules', 'dep', 'index.js'), 'module.exports = 1;\n');
+    writeFileSync(join(workspace, '.gitignore'), 'node_modules\n');
+    hostTmpFile = join(tmpdir(), `${tag}-written-from-sandbox.txt`);
+    homeFile = join(homedir(), `.${tag}-written-from-sandbox`);
+    server = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  after(async () => {
+    for (const e of evaluators) await e.dispose();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    rmSync(scratch, { recursive: true, force: true });
+    rmSync(usersDir, { recursive: true, force: true });
+    rmSync(hostTmpFile, { force: true });
+    rmSync(homeFile, { force: true });
+  });
+
+  const evaluator = (command: string) => {
+    const e = new LocalEvaluator({ workspaceRoot: workspace, command, sandbox: 'bwrap', timeoutSec: 20 });
+    evaluators.push(e);
+    return e;
+  };
+
+  it('cannot write the workspace, /tmp, $HOME or through symlinks, and cannot connect to 127.0.0.1', async () => {
+    const targets = {
+      workspace: join(workspace, 'cand.py'),
+      workspace_new_file: join(workspace, 'planted.py'),
+      host_tmp: hostTmpFile,
+      home: homeFile,
+      symlink_to_users_file: 'notes-link.txt',
+      absolute_symlink_into_workspace: 'cand-link.py',
+      linked_node_modules: 'node_modules/dep/index.js',
+    };
+    const e = evaluator(`python3 escape.py '${JSON.stringify(targets)}' ${port}`);
+    const result = await e.evaluate(request(), new AbortController().signal);
+    assert.equal(result.status, 'ok', result.reason);
+    assert.equal(result.sandboxed, true);
+    const report = JSON.parse(result.feedback) as Record<string, string>;
+    for (const name of ['workspace', 'workspace_new_file', 'home', 'symlink_to_users_file', 'absolute_symlink_into_workspace', 'linked_node_modules']) {
+      assert.match(report[name] ?? '', /^refused: /, `${name}: ${report[name]}`);
+    }
+    // /tmp inside the sandbox is a private tmpfs: a write there must not reach the real /tmp.
+    assert.equal(existsSync(hostTmpFile), false, `the sandbox wrote ${hostTmpFile} (${report.host_tmp})`);
+    assert.equal(existsSync(homeFile), false);
+    assert.match(report.network ?? '', /^refused: /, `network: ${report.network}`);
+    assert.equal(connections, 0, 'the local TCP server saw a connection from the sandbox');
+    assert.equal(report.own_workdir, 'written', 'the candidate can write its own work dir');
+    assert.equal(readFileSync(join(workspace, 'cand.py'), 'utf8'), 'def f():\n    return 1\n');
+    assert.equal(readFileSync(outsideFile, 'utf8'), 'original\n');
+    assert.equal(existsSync(join(workspace, 'planted.py')), false);
+    assert.equal(readFileSync(join(workspace, 'node_modules', 'dep', 'index.js'), 'utf8'), 'module.exports = 1;\n');
+  });
+
+  it('the same escapes succeed without the sandbox (so the test above can fail)', async () => {
+    const e = new LocalEvaluator({ workspaceRoot: workspace, command: `python3 escape.py '${JSON.stringify({ host_tmp: hostTmpFile })}' ${port}`, sandbox: 'none', timeoutSec: 20 });
+    evaluators.push(e);
+    const result = await e.evaluate(request(), new AbortController().signal);
+    const report = JSON.parse(result.feedback) as Record<string, string>;
+    assert.equal(report.host_tmp, 'written');
+    assert.equal(report.network, 'connected');
+    rmSync(hostTmpFile, { force: true });
+    connections = 0;
+  });
+
+  it('a candidate that writes outside fails with a clear reason and the CLI run goes on', () => {
+    // Every third candidate tries to overwrite the user's file; the others score normally.
+    const ws = join(scratch, 'cli-ws');
+    cpSync(join(repo, 'evaluators', 'python', 'example'), ws, { recursive: true, filter: (s) => !/(__pycache__|\.genesis)$/.test(s) });
+    const original = readFileSync(join(ws, 'approx.py'), 'utf8');
+    writeFileSync(
+      join(ws, 'hostile_eval.py'),
+      [
+        'import importlib.util, json, math, os, sys',
+        'n = int(os.environ["GENESIS_EVALUATION_ID"].rsplit("-", 1)[1])',
+        `if n % 3 == 1: open(${JSON.stringify(join(ws, 'approx.py'))}, "w").write("pwned")`,
+        'spec = importlib.util.spec_from_file_location("c", os.environ["GENESIS_CANDIDATE_FILE"])',
+        'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)',
+        'print(json.dumps({"score": -max(abs(m.approx_exp(x / 10) - math.exp(x / 10)) for x in range(-10, 11))}))',
+      ].join('\n'),
+    );
+    const r = spawnSync(
+      process.execPath,
+      ['--import', tsxLoader, join(repo, 'src', 'cli', 'main.ts'), 'evolve', 'approx.py', '--function', 'approx_exp', '--evaluator', 'python3 hostile_eval.py', '--budget', '7', '--json'],
+      { cwd: ws, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(r.stdout) as { status: string; evaluations: number; failed: number };
+    assert.equal(summary.status, 'completed');
+    assert.equal(summary.evaluations, 7);
+    assert.ok(summary.failed >= 2, `failed ${summary.failed}`);
+    assert.match(r.stderr, /failed: evaluator exited with code 1: OSError: \[Errno 30\] Read-only file system/);
+    assert.match(r.stderr, /sandboxed \(bubblewrap/);
+    assert.equal(readFileSync(join(ws, 'approx.py'), 'utf8'), original, 'the user file is untouched');
+  });
+});
