@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: every level, fail fast, one summary line at the end ("N passed, N failed") that CI reads.
 #   typecheck → lint → unit → build → integration (real VS Code extension host) → e2e (real VS Code in Chromium)
+#   → faults (the fault matrix)
 # GENESIS_TEST_LEVELS="unit integration" runs only those steps (names as below).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,7 +11,7 @@ mkdir -p "$log_dir"
 passed=0
 failed=0
 started=$(date +%s)
-levels=${GENESIS_TEST_LEVELS:-"typecheck lint unit build integration e2e"}
+levels=${GENESIS_TEST_LEVELS:-"typecheck lint unit build integration e2e faults"}
 
 # The counts a step printed: node:test's "# pass N"/"ℹ pass N", or the harness's "N passed, N failed".
 count_tests() {
@@ -63,4 +64,6 @@ step build npm run --silent build
 export GENESIS_SKIP_BUILD=1
 step integration node test/harness/run-integration.mjs
 step e2e node test/harness/run-e2e.mjs
+# The fault matrix (npm run test:faults); its editor faults come from the two levels above.
+GENESIS_FAULTS_EDITOR=skip step faults npm run --silent test:faults
 summary
