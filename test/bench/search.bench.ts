@@ -10,12 +10,13 @@
 // (anytime performance). Target = random search's median best at the largest budget;
 // "evaluations to target" is per seed (∞ when not reached), reported as median and range.
 // Writes test/bench/results/search.json, search-<task>.svg, and copies the plots to media/bench/.
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { findNumericLiterals } from '../../src/core/mutate/offline';
 import { devWasmPaths, TreeSitterService } from '../../src/core/lang/treeSitter';
-import { HeuristicPrm } from '../../src/core/prm/heuristicPrm';
+import { HeuristicPrm, type PrmScorer } from '../../src/core/prm/heuristicPrm';
+import { LearnedPrm } from '../../src/core/prm/learnedPrm';
 import { DEFAULT_STRATEGY, DEFAULT_STRATEGY_OPTIONS, type StrategyOptions } from '../../src/core/search/index';
 import { runSearch, treeSitterSyntax } from './lib/runSearch';
 import { ScoreFunctionEvaluator } from './lib/scoreEvaluator';
@@ -190,12 +191,12 @@ async function benchTask(task: LoadedTask, args: Args, syntax: ReturnType<typeof
 }
 
 /** Engine time per candidate on a long run with an instant evaluator (the score is a literal sum). */
-async function overhead(task: LoadedTask, syntax: ReturnType<typeof treeSitterSyntax>, strategy: string, options: StrategyOptions, budget: number) {
+async function overhead(task: LoadedTask, syntax: ReturnType<typeof treeSitterSyntax>, strategy: string, options: StrategyOptions, budget: number, prm?: PrmScorer) {
   const evaluator = new ScoreFunctionEvaluator((text) => {
     const score = -findNumericLiterals(text, task.language).reduce((sum, l) => sum + Math.abs(l.value - 0.37), 0);
     return { score, correct: true, metrics: {}, feedback: '' };
   });
-  const trace = await runSearch({ task, seed: 1, budget, syntax, strategy, strategyOptions: options, evaluator });
+  const trace = await runSearch({ task, seed: 1, budget, syntax, strategy, strategyOptions: options, evaluator, ...(prm ? { prm } : {}) });
   const candidates = Math.max(1, trace.children);
   return {
     candidates: trace.children,
@@ -247,8 +248,12 @@ async function main(): Promise<void> {
       const measured = await overhead(task, syntax, config.strategy, config.options, args.quick ? 1000 : 5000);
       perStrategy[config.label] = { msPerCandidate: measured.msPerCandidate, cpuMsPerCandidate: measured.cpuMsPerCandidate };
     }
+    // What a run in the extension or the CLI pays: the learned PRM (with tree-sitter node types).
+    const learned = await overhead(task, syntax, DEFAULT_STRATEGY, DEFAULT_STRATEGY_OPTIONS, 5000, new LearnedPrm({ nodeTypes: treeSitter }));
     output.overheadMsPerCandidate = large.msPerCandidate;
+    output.overheadMsPerCandidateWithLearnedPrm = learned.msPerCandidate;
     output.overhead = {
+      withLearnedPrmAt5000: learned,
       definition:
         'engine wall time minus time inside the mutation source and the evaluator, ÷ candidates (children made), with an instant evaluator on the circle-packing file; cpuMsPerCandidate is the same split in process CPU time',
       at1000: small,
@@ -258,6 +263,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `engine overhead (${DEFAULT_STRATEGY}): ${fmt(small.msPerCandidate, 3)} ms/candidate at ${small.candidates} candidates, ${fmt(large.msPerCandidate, 3)} at ${large.candidates}\n` +
         `  (CPU: ${fmt(small.cpuMsPerCandidate, 3)} and ${fmt(large.cpuMsPerCandidate, 3)} ms/candidate)\n` +
+        `  with the learned PRM: ${fmt(learned.msPerCandidate, 3)} ms/candidate at ${learned.candidates} (CPU ${fmt(learned.cpuMsPerCandidate, 3)})\n` +
         `  by strategy (wall / CPU ms per candidate): ${Object.entries(perStrategy)
           .map(([k, v]) => `${k} ${fmt((v as { msPerCandidate: number }).msPerCandidate, 3)} / ${fmt((v as { cpuMsPerCandidate: number }).cpuMsPerCandidate, 3)}`)
           .join(', ')}\n`,
@@ -266,8 +272,13 @@ async function main(): Promise<void> {
   treeSitter.dispose();
   output.wallSeconds = (performance.now() - started) / 1000;
   const jsonFile = join(RESULTS, args.sweep ? 'search-sweep.json' : 'search.json');
+  // --overhead-only keeps the task results of the last full run.
+  if (Object.keys(tasks).length === 0 && existsSync(jsonFile)) {
+    const previous = JSON.parse(readFileSync(jsonFile, 'utf8')) as Record<string, unknown>;
+    output.tasks = previous.tasks;
+  }
   writeFileSync(jsonFile, JSON.stringify(output, null, 2) + '\n');
-  if (args.plots && !args.quick && !args.sweep) {
+  if (args.plots && !args.quick && !args.sweep && Object.keys(tasks).length > 0) {
     mkdirSync(MEDIA, { recursive: true });
     for (const name of Object.keys(tasks)) copyFileSync(join(RESULTS, `search-${name}.svg`), join(MEDIA, `search-${name}.svg`));
   }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import TreeSitter = require('web-tree-sitter');
 import type { FunctionLocation, LanguageId, SyntaxIssue } from '../types';
 import { allFunctions, functionContaining } from './functionNodes';
+import { IncrementalParser } from './incrementalParse';
 import { GRAMMAR_FILE } from './languages';
 import { collectSyntaxIssues } from './syntaxIssues';
 
@@ -33,6 +34,7 @@ export function devWasmPaths(repoRoot: string): TreeSitterPaths {
 export class TreeSitterService {
   private runtime: Promise<void> | undefined;
   private readonly parsers = new Map<LanguageId, Promise<TreeSitter.Parser>>();
+  private readonly incremental = new Map<LanguageId, IncrementalParser>();
   private disposed = false;
 
   constructor(private readonly paths: TreeSitterPaths) {}
@@ -120,6 +122,8 @@ export class TreeSitterService {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const incremental of this.incremental.values()) incremental.dispose();
+    this.incremental.clear();
     const parsers = [...this.parsers.values()];
     this.parsers.clear();
     for (const parser of parsers) {
@@ -131,7 +135,12 @@ export class TreeSitterService {
   private async withTree<T>(text: string, language: LanguageId, use: (tree: TreeSitter.Tree) => T): Promise<T> {
     const parser = await this.parserFor(language);
     this.assertLive();
-    const tree = parser.parse(text);
+    let incremental = this.incremental.get(language);
+    if (!incremental) {
+      incremental = new IncrementalParser(parser);
+      this.incremental.set(language, incremental);
+    }
+    const tree = incremental.parse(text);
     if (!tree) throw new Error(`tree-sitter returned no tree for ${language} text`);
     try {
       return use(tree);
