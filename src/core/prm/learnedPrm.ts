@@ -214,7 +214,8 @@ export class LearnedPrm implements DetailedPrmScorer {
   private indexOf(name: string): number {
     let index = this.indexCache.get(name);
     if (index === undefined) {
-      if (this.indexCache.size > 200_000) this.indexCache.clear();
+      // Hashing is cheap; the cache only saves re-hashing frequent names, so keep it small (memory).
+      if (this.indexCache.size > 20_000) this.indexCache.clear();
       index = hashName(name) & ((1 << this.classifier.bits) - 1);
       this.indexCache.set(name, index);
     }
