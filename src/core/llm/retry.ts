@@ -69,19 +69,29 @@ export async function withRetry<T>(call: (signal: AbortSignal, attempt: number) 
   const { signal } = options;
   for (let attempt = 1; ; attempt++) {
     signal.throwIfAborted();
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error('attempt timed out')), policy.timeoutMs);
+    // One signal per attempt, aborted by the caller's signal or the attempt's timeout. Not
+    // AbortSignal.any: on Node 20 its signals stay reachable from a long-lived parent (the run's),
+    // keeping every request of a long run in memory.
+    const attemptSignal = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attemptSignal.abort(new Error('attempt timed out'));
+    }, policy.timeoutMs);
+    const onCallerAbort = () => attemptSignal.abort(signal.reason);
+    signal.addEventListener('abort', onCallerAbort, { once: true });
     let failure: FailureClass;
     try {
-      return await call(AbortSignal.any([signal, timeout.signal]), attempt);
+      return await call(attemptSignal.signal, attempt);
     } catch (error) {
       signal.throwIfAborted();
-      if (timeout.signal.aborted) {
+      if (timedOut) {
         throw new ModelCallError(`no reply from ${options.label} within ${formatSeconds(policy.timeoutMs)} (timeout)`, attempt);
       }
       failure = options.classify(error);
     } finally {
       clearTimeout(timer);
+      signal.removeEventListener('abort', onCallerAbort);
     }
     if (failure.retry === 'never') throw new ModelCallError(failure.message, attempt);
     if (attempt >= policy.maxAttempts) {
