@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
 import { bubblewrapArgv, detectBubblewrap } from './bubblewrap';
 import { DEFAULT_MAX_OUTPUT_BYTES, runCommand, type ProcessOutcome } from './processRunner';
-import { findResultInStdout, parseResultFile, validateResult, type ContractVerdict } from './resultContract';
+import { lastLine, notOkResult, READ_TAIL_BYTES, resultFromOutput } from './evaluationResult';
 import { SandboxCopy, type EvaluationDir } from './sandboxCopy';
 import { MAX_SLOT_ENTRIES, WorkSlotPool, type WorkSlot } from './workSlots';
 
@@ -35,21 +35,7 @@ export interface LocalEvaluatorOptions {
   tempParent?: string;
 }
 
-/** Kept in EvaluationResult and used in feedback: the last 4 KB of each stream. */
-const TAIL_CHARS = 4096;
-/** Read internally so a long result line at the end of stdout is still whole. */
-const READ_TAIL_BYTES = 256 * 1024;
 const MEMORY_ERROR_PATTERN = /MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|ENOMEM/i;
-
-function tail(text: string): string {
-  return text.length > TAIL_CHARS ? text.slice(text.length - TAIL_CHARS) : text;
-}
-
-function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
-  const line = lines[lines.length - 1] ?? '';
-  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
-}
 
 /** Variables that hold credentials: candidate code must never see them (its output is stored and sent to models). */
 const SECRET_VARIABLE = /^(OPENAI|ANTHROPIC|AZURE_OPENAI|GEMINI|GOOGLE|MISTRAL|GROQ|OPENROUTER|DEEPSEEK|HF|HUGGING_?FACE|COHERE|TOGETHER)_\w*(KEY|TOKEN)$|_API_KEY$|_SECRET(_ACCESS_KEY)?$|^AWS_SESSION_TOKEN$|^(GITHUB|GH|GITLAB)_TOKEN$/i;
@@ -246,39 +232,15 @@ export class LocalEvaluator implements Evaluator {
 
   /** Turns a finished process and its result JSON (file or stdout) into an EvaluationResult. */
   private interpret(outcome: ProcessOutcome, resultText: string | undefined): EvaluationResult {
-    const stdoutTail = tail(outcome.stdoutTail);
-    const stderrTail = tail(outcome.stderrTail);
-    const base = { stdoutTail, stderrTail, durationMs: outcome.durationMs, sandboxed: this.mode === 'bwrap' };
-    const notOk = (status: EvaluationResult['status'], reason: string, verdict?: ContractVerdict): EvaluationResult => {
-      const parts = [reason];
-      if (verdict?.feedback) parts.push(verdict.feedback);
-      if (stderrTail.trim()) parts.push(`--- stderr (last lines) ---\n${stderrTail.trimEnd()}`);
-      return {
-        status,
-        score: null,
-        correct: false,
-        metrics: verdict?.metrics ?? {},
-        feedback: parts.join('\n'),
-        reason,
-        ...base,
-      };
-    };
-
-    if (outcome.cancelled) return notOk('cancelled', 'evaluation cancelled');
-    if (outcome.timedOut) return notOk('timeout', `evaluator timed out after ${this.options.timeoutSec ?? 60} s`);
+    const output = { stdoutTail: outcome.stdoutTail, stderrTail: outcome.stderrTail, durationMs: outcome.durationMs, sandboxed: this.mode === 'bwrap' };
+    if (outcome.cancelled) return notOkResult('cancelled', 'evaluation cancelled', output);
+    if (outcome.timedOut) return notOkResult('timeout', `evaluator timed out after ${this.options.timeoutSec ?? 60} s`, output);
     if (outcome.outputLimited) {
       const mib = (this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES) / 1048576;
-      return notOk('error', `output limit exceeded (${Number(mib.toFixed(2))} MiB)`);
+      return notOkResult('error', `output limit exceeded (${Number(mib.toFixed(2))} MiB)`, output);
     }
-    if (outcome.spawnError) return notOk('error', `could not start the evaluator: ${outcome.spawnError}`);
-
-    const found = resultText !== undefined ? parseResultFile(resultText) : findResultInStdout(outcome.stdoutTail);
-    if ('value' in found) {
-      const verdict = validateResult(found.value);
-      if (verdict.status === 'ok') return { ...verdict, ...base };
-      return notOk(verdict.status, verdict.reason ?? 'incorrect', verdict);
-    }
-    return notOk('error', this.explainMissingResult(outcome, found.error));
+    if (outcome.spawnError) return notOkResult('error', `could not start the evaluator: ${outcome.spawnError}`, output);
+    return resultFromOutput(output, resultText, (contractError) => this.explainMissingResult(outcome, contractError));
   }
 
   private explainMissingResult(outcome: ProcessOutcome, contractError: string): string {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../../types';
-import { explainExit, MAX_RESULT_BYTES, notOkResult, READ_TAIL_BYTES, resultFromOutput, type RemoteOutput } from './remoteResult';
+import { explainExit, MAX_RESULT_BYTES, notOkResult, READ_TAIL_BYTES, resultFromOutput, type EvaluatorOutput } from '../evaluationResult';
 import { Semaphore } from './semaphore';
 import { contractEnv, evaluationLayout, exportLine, prepareWorkDirCommand, safeName, safeRelativePath, shellQuote, type RemoteEvaluationLayout } from './shell';
 import { cancelJob, finalJobState, parseSbatchOutput, SqueueBatcher, TERMINAL_STATES, type FinalJobState } from './slurmJobs';
@@ -155,7 +155,7 @@ export class SlurmEvaluator implements Evaluator {
 
   async evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<EvaluationResult> {
     const started = Date.now();
-    const output = (): RemoteOutput => ({ stdoutTail: '', stderrTail: '', durationMs: Date.now() - started });
+    const output = (): EvaluatorOutput => ({ stdoutTail: '', stderrTail: '', durationMs: Date.now() - started });
     if (signal.aborted) return notOkResult('cancelled', 'evaluation cancelled', output());
     if (this.disposed) return notOkResult('error', 'evaluator is disposed', output());
     let layout: RemoteEvaluationLayout;
@@ -259,7 +259,7 @@ export class SlurmEvaluator implements Evaluator {
     }
   }
 
-  private async readOutput(layout: RemoteEvaluationLayout, started: number): Promise<RemoteOutput> {
+  private async readOutput(layout: RemoteEvaluationLayout, started: number): Promise<EvaluatorOutput> {
     const [stdoutTail, stderrTail] = await Promise.all([
       this.host.readTail(layout.stdoutFile, READ_TAIL_BYTES).catch(() => ''),
       this.host.readTail(layout.stderrFile, READ_TAIL_BYTES).catch(() => ''),
@@ -267,7 +267,7 @@ export class SlurmEvaluator implements Evaluator {
     return { stdoutTail, stderrTail, durationMs: Date.now() - started };
   }
 
-  private interpret(jobId: string, final: FinalJobState, output: RemoteOutput, resultText: string | undefined): EvaluationResult {
+  private interpret(jobId: string, final: FinalJobState, output: EvaluatorOutput, resultText: string | undefined): EvaluationResult {
     const exitText = final.exitCodeText ? `, exit code ${final.exitCodeText}` : '';
     const reasonText = final.reason ? `, reason ${final.reason}` : '';
     switch (final.state) {

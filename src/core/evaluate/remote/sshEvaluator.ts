@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../../types';
-import { explainExit, MAX_RESULT_BYTES, notOkResult, READ_TAIL_BYTES, resultFromOutput } from './remoteResult';
+import { explainExit, MAX_RESULT_BYTES, notOkResult, READ_TAIL_BYTES, resultFromOutput } from '../evaluationResult';
 import {
   contractEnv, evaluationCommand, evaluationLayout, killGroupCommand, PREPARE_FAILED_EXIT, PREPARE_FAILED_MESSAGE, safeRelativePath, shellQuote,
   type RemoteEvaluationLayout,

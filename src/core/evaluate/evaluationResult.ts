@@ -1,8 +1,8 @@
-// Turns what a remote evaluation left behind (result JSON, output tails, exit status) into an
-// EvaluationResult, with the same rules as the local runner: the result file wins over stdout,
+// Turns what an evaluation left behind (result JSON, output tails, exit status) into an
+// EvaluationResult, for the local and the remote runners alike: the result file wins over stdout,
 // contract validation from resultContract.ts, and a one-line reason for anything not 'ok'.
-import type { EvaluationResult } from '../../types';
-import { findResultInStdout, parseResultFile, validateResult, type ContractVerdict } from '../resultContract';
+import type { EvaluationResult } from '../types';
+import { findResultInStdout, parseResultFile, validateResult, type ContractVerdict } from './resultContract';
 
 /** Kept in EvaluationResult and used in feedback: the last 4 KB of each stream. */
 export const TAIL_CHARS = 4096;
@@ -11,10 +11,12 @@ export const READ_TAIL_BYTES = 256 * 1024;
 /** A result file above this is refused. */
 export const MAX_RESULT_BYTES = 1024 * 1024;
 
-export interface RemoteOutput {
+export interface EvaluatorOutput {
   stdoutTail: string;
   stderrTail: string;
   durationMs: number;
+  /** Ran inside bubblewrap (local runner); remote runs are not sandboxed by Genesis. */
+  sandboxed?: boolean;
 }
 
 function tail(text: string): string {
@@ -31,7 +33,7 @@ export function lastLine(text: string): string {
 export function notOkResult(
   status: EvaluationResult['status'],
   reason: string,
-  output: RemoteOutput,
+  output: EvaluatorOutput,
   verdict?: ContractVerdict,
 ): EvaluationResult {
   const stderrTail = tail(output.stderrTail);
@@ -48,7 +50,7 @@ export function notOkResult(
     stdoutTail: tail(output.stdoutTail),
     stderrTail,
     durationMs: output.durationMs,
-    sandboxed: false,
+    sandboxed: output.sandboxed ?? false,
   };
 }
 
@@ -57,7 +59,7 @@ export function notOkResult(
  * line of stdout; when neither holds a result, `explainFailure` says why (given the contract error).
  */
 export function resultFromOutput(
-  output: RemoteOutput,
+  output: EvaluatorOutput,
   resultText: string | undefined,
   explainFailure: (contractError: string) => string,
 ): EvaluationResult {
@@ -65,7 +67,7 @@ export function resultFromOutput(
   if ('value' in found) {
     const verdict = validateResult(found.value);
     if (verdict.status === 'ok') {
-      return { ...verdict, stdoutTail: tail(output.stdoutTail), stderrTail: tail(output.stderrTail), durationMs: output.durationMs, sandboxed: false };
+      return { ...verdict, stdoutTail: tail(output.stdoutTail), stderrTail: tail(output.stderrTail), durationMs: output.durationMs, sandboxed: output.sandboxed ?? false };
     }
     return notOkResult(verdict.status, verdict.reason ?? 'incorrect', output, verdict);
   }
