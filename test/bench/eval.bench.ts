@@ -111,7 +111,7 @@ function poolJob(evaluator: LocalEvaluator): () => Promise<void> {
 }
 
 async function makeEvaluator(workspaceRoot: string, command: string, sandbox: SandboxPreference): Promise<LocalEvaluator> {
-  const evaluator = new LocalEvaluator({ workspaceRoot, command, sandbox, timeoutSec: 30 });
+  const evaluator = new LocalEvaluator({ workspaceRoot, command, sandbox, timeoutSec: 30, spawnFrom: 'this-process' });
   await evaluator.prepare();
   return evaluator;
 }

@@ -70,11 +70,13 @@ function request(overrides: Partial<EvaluationRequest> = {}): EvaluationRequest 
 let bwrapProblem: string | undefined;
 const evaluators: LocalEvaluator[] = [];
 
-function evaluator(options: Partial<LocalEvaluatorOptions> & { command: string }): LocalEvaluator {
+function makeEvaluator(options: Partial<LocalEvaluatorOptions> & { command: string }): LocalEvaluator {
   const created = new LocalEvaluator({ workspaceRoot: makeWorkspace(), sandbox: 'none', timeoutSec: 20, ...options });
   evaluators.push(created);
   return created;
 }
+
+const evaluator = makeEvaluator;
 
 before(async () => {
   const probe = await detectBubblewrap();
@@ -240,7 +242,10 @@ describe('sandbox copy', () => {
   });
 });
 
-describe('local evaluator', () => {
+// Every contract case once with evaluator processes started here and once through the launcher.
+for (const spawnFrom of ['this-process', 'launcher'] as const) describe(`local evaluator (spawned from ${spawnFrom})`, () => {
+  const evaluator = (options: Partial<LocalEvaluatorOptions> & { command: string }) => makeEvaluator({ spawnFrom, ...options });
+
   it('passes the contract environment and reads the result from stdout', async () => {
     const ev = evaluator({ command: `python3 ${join(fixtures, 'report_env.py')} stdout` });
     const result = await ev.evaluate(request(), never);
@@ -250,6 +255,7 @@ describe('local evaluator', () => {
     assert.deepEqual(result.metrics, { ms: 4.1 });
     assert.equal(result.sandboxed, false);
     assert.equal(ev.sandboxMode, 'none');
+    assert.equal(ev.spawnsFromLauncher, spawnFrom === 'launcher');
     const seen = JSON.parse(result.feedback) as Record<string, string>;
     assert.equal(seen.GENESIS_FUNCTION, 'f');
     assert.equal(seen.GENESIS_LANGUAGE, 'python');

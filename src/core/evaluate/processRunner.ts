@@ -18,9 +18,8 @@ const DEFAULT_KILL_GRACE_MS = 500;
 /** How long the pipes may stay open after the process group is gone before we stop reading. */
 const PIPE_DRAIN_MS = 250;
 
-export interface RunCommandOptions {
-  /** Shell command line, run with `/bin/sh -c`. */
-  command: string;
+/** How to run one process (an argv already built) and when to stop it. */
+export interface RunProcessOptions {
   cwd: string;
   /** The complete environment of the process (nothing is inherited implicitly). */
   env: Record<string, string>;
@@ -30,11 +29,18 @@ export interface RunCommandOptions {
   maxOutputBytes?: number;
   /** Bytes of each stream's tail kept in memory and returned. */
   tailBytes?: number;
+  killGraceMs?: number;
+  /** Called once the process has started: its pid is also its process group id. */
+  onSpawn?: (pid: number) => void;
+}
+
+export interface RunCommandOptions extends RunProcessOptions {
+  /** Shell command line, run with `/bin/sh -c`. */
+  command: string;
   /** Address-space limit (ulimit -v) in MiB; 0 or undefined for none. */
   memoryMb?: number;
   /** Turns the final argv (`/bin/sh -c SCRIPT`) into the one to spawn, e.g. a bubblewrap wrapper. */
   wrapArgv?: (argv: string[]) => string[];
-  killGraceMs?: number;
 }
 
 export interface ProcessOutcome {
@@ -60,23 +66,36 @@ export function shellScript(command: string, memoryMb: number | undefined): stri
   return `ulimit -v ${kib} || { echo "genesis: could not set memory limit (ulimit -v ${kib})" >&2; exit 125; }\n${command}`;
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  // Usually the group is already gone (ESRCH): the error's stack trace would cost more than the kill.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(-pid, signal);
   } catch {
     // ESRCH: the group is already gone.
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
 }
 
-export async function runCommand(options: RunCommandOptions): Promise<ProcessOutcome> {
+/** The argv that runs a command line: /bin/sh -c with the memory limit, then any wrapper. */
+export function commandArgv(options: Pick<RunCommandOptions, 'command' | 'memoryMb' | 'wrapArgv'>): string[] {
+  const argv = ['/bin/sh', '-c', shellScript(options.command, options.memoryMb)];
+  return options.wrapArgv ? options.wrapArgv(argv) : argv;
+}
+
+export function runCommand(options: RunCommandOptions): Promise<ProcessOutcome> {
+  return runProcess(commandArgv(options), options);
+}
+
+export async function runProcess(argv: string[], options: RunProcessOptions): Promise<ProcessOutcome> {
   const started = performance.now();
   const tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
   const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const stdout = new TailBuffer(tailBytes);
   const stderr = new TailBuffer(tailBytes);
-  const argv0 = ['/bin/sh', '-c', shellScript(options.command, options.memoryMb)];
-  const argv = options.wrapArgv ? options.wrapArgv(argv0) : argv0;
 
   const outcome = (fields: Partial<ProcessOutcome>): ProcessOutcome => ({
     exitCode: null,
@@ -113,6 +132,7 @@ export async function runCommand(options: RunCommandOptions): Promise<ProcessOut
     let openStreams = 2;
     let settled = false;
     const pid = child.pid;
+    if (pid !== undefined) options.onSpawn?.(pid);
 
     const terminate = () => {
       if (pid === undefined || killTimer) return;

@@ -259,7 +259,9 @@ export class WorkSlotPool {
   release(slot: WorkSlot): void {
     this.busy--;
     if (this.disposed) return;
-    const repair = this.repair(slot).then(
+    // Checked after a turn of the event loop: the evaluation waiting for this one's answer has
+    // started its process by then, so the check runs while that evaluator does.
+    const repair = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.repair(slot)).then(
       () => {
         if (this.disposed) return;
         this.free.push(slot);

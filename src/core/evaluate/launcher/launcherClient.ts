@@ -1,0 +1,197 @@
+// Runs evaluator processes through the evaluation launcher (launcherProcess.ts): started on first
+// use, restarted after a crash, and replaced by spawning in this process when it cannot start.
+// The launcher enforces the time, output and cancellation limits; this side keeps the pid of
+// every process it was told about, so that a launcher that dies takes no evaluation with it.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { killGroup, runProcess, type ProcessOutcome, type RunProcessOptions } from '../processRunner';
+import { TailBuffer } from '../tailBuffer';
+import { lineSplitter, type LauncherReply, type LauncherRequest } from './protocol';
+
+/** Past the evaluation's own time limit and kill grace, how long the launcher may stay silent. */
+const SILENT_LAUNCHER_MARGIN_MS = 10_000;
+/** Launcher starts that fail in a row before this client spawns in-process for good. */
+const MAX_FAILED_STARTS = 3;
+
+export interface LaunchOptions extends Omit<RunProcessOptions, 'env' | 'onSpawn'> {
+  /** This run's own variables, laid over the client's base environment. */
+  env: Record<string, string>;
+}
+
+interface Pending {
+  resolve: (outcome: ProcessOutcome) => void;
+  pid?: number;
+  started: number;
+  cleanup: () => void;
+}
+
+/** How to start the launcher: the bundled script next to this bundle, or the source under tsx. */
+function launcherArgs(): { args: string[]; cwd: string } {
+  const bundled = join(__dirname, 'evaluation-launcher.js');
+  if (existsSync(bundled)) return { args: [bundled], cwd: __dirname };
+  // Running from source (unit tests, benchmarks): the TypeScript through tsx.
+  const packageRoot = join(__dirname, '..', '..', '..', '..');
+  const tsx = pathToFileURL(join(packageRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  return { args: ['--import', tsx, join(__dirname, 'launcherProcess.ts')], cwd: packageRoot };
+}
+
+function failedOutcome(reason: string, started: number, fields: Partial<ProcessOutcome> = {}): ProcessOutcome {
+  return {
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    cancelled: false,
+    outputLimited: false,
+    spawnError: reason,
+    stdoutTail: '',
+    stderrTail: '',
+    stdoutBytes: 0,
+    stderrBytes: 0,
+    durationMs: Math.round(performance.now() - started),
+    ...fields,
+  };
+}
+
+export class LauncherClient {
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private readonly stderrTail = new TailBuffer(2048);
+  private nextId = 1;
+  private failedStarts = 0;
+  private disposed = false;
+
+  /** @param baseEnv the environment every run starts from (sent to the launcher once). */
+  constructor(private readonly baseEnv: Record<string, string>) {}
+
+  /** The launcher's process id while it runs (tests kill it to see that nothing is lost). */
+  get launcherPid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Whether runs go through the launcher (false once it could not be started, or after dispose). */
+  get usesLauncher(): boolean {
+    return !this.disposed && this.failedStarts < MAX_FAILED_STARTS;
+  }
+
+  run(argv: string[], options: LaunchOptions): Promise<ProcessOutcome> {
+    const child = this.usesLauncher ? this.launcher() : undefined;
+    if (!child) return runProcess(argv, { ...options, env: { ...this.baseEnv, ...options.env } });
+    const id = this.nextId++;
+    const started = performance.now();
+    return new Promise<ProcessOutcome>((resolve) => {
+      const { signal } = options;
+      const onAbort = () => this.send({ type: 'cancel', id });
+      // The launcher enforces the time limit; this only catches a launcher that stopped answering.
+      const silence = setTimeout(
+        () => this.settle(id, failedOutcome('the evaluation launcher stopped answering', started, { timedOut: true })),
+        options.timeoutMs + (options.killGraceMs ?? 500) + SILENT_LAUNCHER_MARGIN_MS,
+      );
+      const cleanup = () => {
+        clearTimeout(silence);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.pending.set(id, { resolve, started, cleanup });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.send({
+        type: 'run',
+        id,
+        argv,
+        cwd: options.cwd,
+        env: options.env,
+        timeoutMs: options.timeoutMs,
+        maxOutputBytes: options.maxOutputBytes ?? 8 * 1024 * 1024,
+        tailBytes: options.tailBytes ?? 4096,
+        killGraceMs: options.killGraceMs,
+      });
+      if (signal?.aborted) onAbort();
+    });
+  }
+
+  /** Stops the launcher; it kills whatever it still runs. Later runs spawn in this process. */
+  dispose(): void {
+    this.disposed = true;
+    this.stop('evaluation launcher stopped');
+  }
+
+  private launcher(): ChildProcessWithoutNullStreams | undefined {
+    if (this.child) return this.child;
+    const { args, cwd } = launcherArgs();
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(process.execPath, args, {
+        cwd,
+        // ELECTRON_RUN_AS_NODE: in VS Code's extension host execPath is Electron, run as plain Node.
+        env: { ...this.baseEnv, ELECTRON_RUN_AS_NODE: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+    } catch {
+      this.failedStarts++;
+      return undefined;
+    }
+    this.child = child;
+    child.stdout.on('data', lineSplitter((line) => this.receive(line)));
+    child.stderr.on('data', (chunk: Buffer) => this.stderrTail.push(chunk));
+    child.stdin.on('error', () => undefined);
+    child.once('error', () => this.lost(child, 'could not start the evaluation launcher'));
+    child.once('exit', (code, signal) => this.lost(child, `the evaluation launcher exited (${signal ?? `code ${code}`})`));
+    this.send({ type: 'base-env', env: this.baseEnv });
+    return child;
+  }
+
+  private send(message: LauncherRequest): void {
+    if (this.child?.stdin.writable) this.child.stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  private receive(line: string): void {
+    let message: LauncherReply;
+    try {
+      message = JSON.parse(line) as LauncherReply;
+    } catch {
+      return;
+    }
+    if (message.type === 'started') {
+      const entry = this.pending.get(message.id);
+      if (entry) entry.pid = message.pid;
+      this.failedStarts = 0;
+    } else if (message.type === 'done') {
+      this.settle(message.id, message.outcome);
+    }
+  }
+
+  private settle(id: number, outcome: ProcessOutcome): void {
+    const entry = this.pending.get(id);
+    if (!entry) return;
+    this.pending.delete(id);
+    entry.cleanup();
+    if (outcome.spawnError && entry.pid !== undefined) killGroup(entry.pid, 'SIGKILL');
+    entry.resolve(outcome);
+  }
+
+  /** The launcher is gone: its evaluations end with a clear reason and their processes die. */
+  private lost(child: ChildProcessWithoutNullStreams, reason: string): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.failedStarts++;
+    const detail = this.stderrTail.text().trim().split('\n').pop();
+    this.failAll(detail ? `${reason}: ${detail}` : reason);
+  }
+
+  private stop(reason: string): void {
+    const child = this.child;
+    this.child = undefined;
+    if (child) {
+      // Closing stdin asks the launcher to kill what it runs and exit; SIGKILL if it does not.
+      child.stdin.end();
+      const force = setTimeout(() => child.kill('SIGKILL'), 2000);
+      force.unref();
+      child.once('exit', () => clearTimeout(force));
+    }
+    this.failAll(reason);
+  }
+
+  private failAll(reason: string): void {
+    for (const [id, entry] of [...this.pending]) this.settle(id, failedOutcome(reason, entry.started));
+  }
+}
