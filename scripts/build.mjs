@@ -1,5 +1,6 @@
-// One build for everything: the extension host bundle (Node, CJS), the CLI (Node, CJS),
-// the webview (browser, IIFE); tree-sitter WASM files are copied next to the bundles.
+// One build for everything: the extension host bundle (Node, CJS), the CLI (Node, CJS), the
+// evaluation launcher (Node, CJS), the webview (browser, IIFE); tree-sitter WASM files are
+// copied next to the bundles.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -39,6 +40,8 @@ const nodeCommon = {
 const builds = [
   { ...nodeCommon, entryPoints: [join(root, 'src/extension.ts')], outfile: join(dist, 'extension.js'), banner: { js: importMetaUrlBanner } },
   { ...nodeCommon, entryPoints: [join(root, 'src/cli/main.ts')], outfile: join(dist, 'cli.js'), banner: { js: '#!/usr/bin/env node\n' + importMetaUrlBanner } },
+  // The evaluation launcher runs as a process of its own, next to the bundles that start it.
+  { ...nodeCommon, entryPoints: [join(root, 'src/core/evaluate/launcher/launcherProcess.ts')], outfile: join(dist, 'evaluation-launcher.js') },
   {
     entryPoints: [join(root, 'webview/main.ts')],
     outfile: join(dist, 'webview.js'),

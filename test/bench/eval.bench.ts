@@ -12,15 +12,18 @@
 //            setsid() that the pool's process-group kill needs.
 // ratio = pool ÷ direct is the share of the raw spawn rate that LocalEvaluator keeps, with every
 // cost of its isolation counted. Each repeat runs pool then direct (so both see the same machine
-// load); figures are medians over repeats. The sandbox is off ('none') for pool vs direct;
+// load); figures are medians over repeats. The pool starts its processes where 'auto' (the default)
+// decides: from this process, or from the evaluation launcher when this process is large. The sandbox is off ('none') for pool vs direct;
 // bubblewrap is measured on its own: milliseconds added per evaluation (one at a time), and
 // throughput at the default parallelism, pool vs the same bwrap command line spawned directly.
+// Last, "large host": the same comparison after this process has grown to the size of a VS Code
+// extension host, for the pool spawning from here and through the launcher.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bubblewrapArgv, detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
-import { LocalEvaluator, type SandboxPreference } from '../../src/core/evaluate/localEvaluator';
+import { LocalEvaluator, type SandboxPreference, type SpawnFrom } from '../../src/core/evaluate/localEvaluator';
 import { runCommand } from '../../src/core/evaluate/processRunner';
 import { SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
 import { WorkSlotPool } from '../../src/core/evaluate/workSlots';
@@ -31,6 +34,8 @@ const TRIVIAL = `echo '{"score":1}'`;
 const SLEEPY = `sleep 0.05; echo '{"score":1}'`;
 const CORES = availableParallelism();
 const DEFAULT_PARALLELISM = Math.max(1, CORES - 1);
+/** About the resident size of a VS Code extension host with a few extensions loaded. */
+const LARGE_HOST_MB = 400;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -110,8 +115,8 @@ function poolJob(evaluator: LocalEvaluator): () => Promise<void> {
   };
 }
 
-async function makeEvaluator(workspaceRoot: string, command: string, sandbox: SandboxPreference): Promise<LocalEvaluator> {
-  const evaluator = new LocalEvaluator({ workspaceRoot, command, sandbox, timeoutSec: 30, spawnFrom: 'this-process' });
+async function makeEvaluator(workspaceRoot: string, command: string, sandbox: SandboxPreference, spawnFrom: SpawnFrom = 'auto'): Promise<LocalEvaluator> {
+  const evaluator = new LocalEvaluator({ workspaceRoot, command, sandbox, timeoutSec: 30, spawnFrom });
   await evaluator.prepare();
   return evaluator;
 }
@@ -174,8 +179,11 @@ async function comparePair(
   };
 }
 
+let spawnedFromLauncher = false;
+
 async function compareCommand(workspace: string, command: string, parallelism: number, evaluations: number): Promise<PairFigures> {
   const evaluator = await makeEvaluator(workspace, command, 'none');
+  spawnedFromLauncher = evaluator.spawnsFromLauncher;
   const env = directEnv();
   const argv = ['/bin/sh', '-c', command];
   try {
@@ -278,6 +286,54 @@ async function bwrapFigures(workspace: string, count: number): Promise<BwrapFigu
   }
 }
 
+interface LargeHostFigures {
+  rssMb: number;
+  evaluations: number;
+  directEvalsPerSec: number;
+  thisProcessEvalsPerSec: number;
+  launcherEvalsPerSec: number;
+  /** What `auto` (the default) picks at this size. */
+  autoPicks: 'launcher' | 'this-process';
+  /** CPU time of the host process per evaluation: what the extension host's thread gives up. */
+  hostCpuMsPerEval: { direct: number; thisProcess: number; launcher: number };
+}
+
+/**
+ * The same comparison in a host the size of a VS Code extension host (a few hundred MB): a fork
+ * copies the page tables of the whole process, so spawning gets slower as the host grows, and
+ * the launcher (a small helper process that spawns instead) keeps its cost flat. Runs last, as
+ * the memory it holds would slow every later measurement.
+ */
+async function largeHostFigures(workspace: string, count: number, megabytes: number): Promise<LargeHostFigures> {
+  const ballast: object[][] = [];
+  while (process.memoryUsage.rss() < megabytes * 1048576) ballast.push(Array.from({ length: 16_384 }, (_, k) => ({ k, text: `item ${k}` })));
+  const thisProcess = await makeEvaluator(workspace, TRIVIAL, 'none', 'this-process');
+  const launcher = await makeEvaluator(workspace, TRIVIAL, 'none', 'launcher');
+  const auto = await makeEvaluator(workspace, TRIVIAL, 'none', 'auto');
+  const env = directEnv();
+  const argv = ['/bin/sh', '-c', TRIVIAL];
+  try {
+    const viaThisProcess = await comparePair(poolJob(thisProcess), () => spawnDirect(argv, workspace, env), 1, count);
+    const viaLauncher = await comparePair(poolJob(launcher), () => spawnDirect(argv, workspace, env), 1, count);
+    return {
+      rssMb: Math.round(process.memoryUsage.rss() / 1048576),
+      evaluations: count,
+      directEvalsPerSec: median([viaThisProcess.directEvalsPerSec, viaLauncher.directEvalsPerSec]),
+      thisProcessEvalsPerSec: viaThisProcess.poolEvalsPerSec,
+      launcherEvalsPerSec: viaLauncher.poolEvalsPerSec,
+      autoPicks: auto.spawnsFromLauncher ? 'launcher' : 'this-process',
+      hostCpuMsPerEval: {
+        direct: median([viaThisProcess.directCpuMsPerEval, viaLauncher.directCpuMsPerEval]),
+        thisProcess: viaThisProcess.poolCpuMsPerEval,
+        launcher: viaLauncher.poolCpuMsPerEval,
+      },
+    };
+  } finally {
+    await Promise.all([thisProcess.dispose(), launcher.dispose(), auto.dispose()]);
+    ballast.length = 0;
+  }
+}
+
 const fixed = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 function rounded(f: PairFigures, digits: number): PairFigures {
@@ -305,6 +361,8 @@ async function main(): Promise<void> {
     for (const p of parallelisms) sleepy.push(await compareCommand(workspace, SLEEPY, p, QUICK ? 10 * p : 20 * p));
     const steps = await breakdown(workspace, QUICK ? 20 : 60);
     const bwrap = await bwrapFigures(workspace, QUICK ? 20 : 50);
+    const hostRssMb = Math.round(process.memoryUsage.rss() / 1048576);
+    const largeHost = await largeHostFigures(workspace, QUICK ? 60 : 150, LARGE_HOST_MB);
 
     const equal = trivial[0];
     const equalSleepy = sleepy[0];
@@ -317,6 +375,9 @@ async function main(): Promise<void> {
         'excluded); direct = child_process.spawn /bin/sh -c in the workspace with stdout parsed, no work dir. Equal parallelism, ' +
         `pool and direct back to back in each of ${REPEATS} repeats (order alternating), medians.`,
       parallelism: equal.parallelism,
+      /** Where the default ('auto') started evaluator processes in this (bench) process. */
+      spawnedFrom: spawnedFromLauncher ? 'launcher' : 'this-process',
+      benchRssMb: hostRssMb,
       ratio: fixed(equal.ratio, 3),
       poolEvalsPerSec: fixed(equal.poolEvalsPerSec),
       directEvalsPerSec: fixed(equal.directEvalsPerSec),
@@ -346,6 +407,19 @@ async function main(): Promise<void> {
               ratio: fixed(bwrap.ratio, 3),
             },
       stepsMs: steps,
+      largeHost: {
+        ...largeHost,
+        directEvalsPerSec: fixed(largeHost.directEvalsPerSec),
+        thisProcessEvalsPerSec: fixed(largeHost.thisProcessEvalsPerSec),
+        launcherEvalsPerSec: fixed(largeHost.launcherEvalsPerSec),
+        launcherRatio: fixed(largeHost.launcherEvalsPerSec / largeHost.directEvalsPerSec, 3),
+        thisProcessRatio: fixed(largeHost.thisProcessEvalsPerSec / largeHost.directEvalsPerSec, 3),
+        hostCpuMsPerEval: {
+          direct: fixed(largeHost.hostCpuMsPerEval.direct, 3),
+          thisProcess: fixed(largeHost.hostCpuMsPerEval.thisProcess, 3),
+          launcher: fixed(largeHost.hostCpuMsPerEval.launcher, 3),
+        },
+      },
       targets: {
         ratioAtLeast: 0.9,
         trivialEvalsPerSecAtLeast: 200,
@@ -370,7 +444,10 @@ async function main(): Promise<void> {
       }
     }
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    console.log(`\nLocalEvaluator vs direct spawn (${CORES} cores, medians of ${REPEATS}, load ${results.loadAverage.before} → ${results.loadAverage.after})`);
+    console.log(
+      `\nLocalEvaluator vs direct spawn (${CORES} cores, medians of ${REPEATS}, load ${results.loadAverage.before} → ${results.loadAverage.after}; ` +
+        `bench process ${hostRssMb} MB, evaluators started from ${results.spawnedFrom})`,
+    );
     for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join('  '));
     console.log('\nper evaluation, one at a time (ms):', steps);
     console.log(
@@ -379,6 +456,12 @@ async function main(): Promise<void> {
         ? bwrap.skipped
         : `${bwrap.perEvalMsBwrap.toFixed(2)} ms vs ${bwrap.perEvalMsNone.toFixed(2)} ms per evaluation (+${(bwrap.perEvalMsBwrap - bwrap.perEvalMsNone).toFixed(2)} ms); ` +
             `P=${bwrap.parallelism}: pool ${bwrap.poolEvalsPerSec.toFixed(1)} evals/s vs bwrap spawned directly ${bwrap.directEvalsPerSec.toFixed(1)} (ratio ${bwrap.ratio.toFixed(3)})`,
+    );
+    console.log(
+      `host of ${largeHost.rssMb} MB (P=1): direct ${largeHost.directEvalsPerSec.toFixed(1)} evals/s, pool spawning here ` +
+        `${largeHost.thisProcessEvalsPerSec.toFixed(1)}, pool through the launcher ${largeHost.launcherEvalsPerSec.toFixed(1)} ` +
+        `(ratio ${(largeHost.launcherEvalsPerSec / largeHost.directEvalsPerSec).toFixed(3)}); host CPU ms/eval ` +
+        `${largeHost.hostCpuMsPerEval.direct.toFixed(2)} / ${largeHost.hostCpuMsPerEval.thisProcess.toFixed(2)} / ${largeHost.hostCpuMsPerEval.launcher.toFixed(2)}; auto picks ${largeHost.autoPicks}`,
     );
     console.log(
       `targets: ratio ${results.ratio} (≥ 0.9: ${results.targets.ratioMet ? 'met' : 'NOT met'}), ` +

@@ -159,6 +159,8 @@ async function buildLocal(name: string, spec: LocalRunnerSpec, use: RunnerUse, c
   }
   const sandboxed = local.sandboxMode === 'bwrap';
   if (!sandboxed) env.log?.('warn', isDefault ? UNSANDBOXED_WARNING : `${use.label}: ${UNSANDBOXED_WARNING}`);
+  const spawner = local.spawnsFromLauncher ? 'the evaluation launcher (a helper process)' : 'this process';
+  env.log?.('info', `${isDefault ? '' : `${use.label}: `}evaluator processes are started by ${spawner}`);
   return { evaluator: local, where: `${describeRunner(name, spec)} (${sandboxed ? 'sandboxed' : 'UNSANDBOXED'})`, sandboxed };
 }
 
