@@ -1,7 +1,9 @@
 // Runs evaluator processes through the evaluation launcher (launcherProcess.ts): started on first
-// use, restarted after a crash, and replaced by spawning in this process when it cannot start.
+// use, restarted after a crash, and replaced by spawning in this process when it cannot start (a
+// launcher that exits before its first answer: the runs it held are run here instead).
 // The launcher enforces the time, output and cancellation limits; this side keeps the pid of
-// every process it was told about, so that a launcher that dies takes no evaluation with it.
+// every process it was told about, so that a launcher that dies leaves no evaluator running. (One
+// gap remains: a launcher killed between starting a process and reporting it, microseconds.)
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,8 +14,8 @@ import { lineSplitter, type LauncherReply, type LauncherRequest } from './protoc
 
 /** Past the evaluation's own time limit and kill grace, how long the launcher may stay silent. */
 const SILENT_LAUNCHER_MARGIN_MS = 10_000;
-/** Launcher starts that fail in a row before this client spawns in-process for good. */
-const MAX_FAILED_STARTS = 3;
+/** Launchers that die in a row without starting anything before this client spawns here for good. */
+const MAX_FAILED_STARTS = 2;
 
 export interface LaunchOptions extends Omit<RunProcessOptions, 'env' | 'onSpawn'> {
   /** This run's own variables, laid over the client's base environment. */
@@ -22,6 +24,8 @@ export interface LaunchOptions extends Omit<RunProcessOptions, 'env' | 'onSpawn'
 
 interface Pending {
   resolve: (outcome: ProcessOutcome) => void;
+  /** The same run in this process: for a launcher that died before it started anything. */
+  runHere: () => Promise<ProcessOutcome>;
   pid?: number;
   started: number;
   cleanup: () => void;
@@ -60,10 +64,18 @@ export class LauncherClient {
   private readonly stderrTail = new TailBuffer(2048);
   private nextId = 1;
   private failedStarts = 0;
+  /** Whether the running launcher has answered at all (a launcher that never did is broken). */
+  private answered = false;
   private disposed = false;
 
-  /** @param baseEnv the environment every run starts from (sent to the launcher once). */
-  constructor(private readonly baseEnv: Record<string, string>) {}
+  /**
+   * @param baseEnv the environment every run starts from (sent to the launcher once).
+   * @param start how to start the launcher (node arguments and folder); tests pass a broken one.
+   */
+  constructor(
+    private readonly baseEnv: Record<string, string>,
+    private readonly start: { args: string[]; cwd: string } = launcherArgs(),
+  ) {}
 
   /** The launcher's process id while it runs (tests kill it to see that nothing is lost). */
   get launcherPid(): number | undefined {
@@ -92,7 +104,8 @@ export class LauncherClient {
         clearTimeout(silence);
         signal?.removeEventListener('abort', onAbort);
       };
-      this.pending.set(id, { resolve, started, cleanup });
+      const runHere = () => runProcess(argv, { ...options, env: { ...this.baseEnv, ...options.env } });
+      this.pending.set(id, { resolve, runHere, started, cleanup });
       signal?.addEventListener('abort', onAbort, { once: true });
       this.send({
         type: 'run',
@@ -117,7 +130,7 @@ export class LauncherClient {
 
   private launcher(): ChildProcessWithoutNullStreams | undefined {
     if (this.child) return this.child;
-    const { args, cwd } = launcherArgs();
+    const { args, cwd } = this.start;
     let child: ChildProcessWithoutNullStreams;
     try {
       child = spawn(process.execPath, args, {
@@ -131,6 +144,7 @@ export class LauncherClient {
       return undefined;
     }
     this.child = child;
+    this.answered = false;
     child.stdout.on('data', lineSplitter((line) => this.receive(line)));
     child.stderr.on('data', (chunk: Buffer) => this.stderrTail.push(chunk));
     child.stdin.on('error', () => undefined);
@@ -151,10 +165,11 @@ export class LauncherClient {
     } catch {
       return;
     }
+    this.answered = true;
+    this.failedStarts = 0;
     if (message.type === 'started') {
       const entry = this.pending.get(message.id);
       if (entry) entry.pid = message.pid;
-      this.failedStarts = 0;
     } else if (message.type === 'done') {
       this.settle(message.id, message.outcome);
     }
@@ -173,9 +188,18 @@ export class LauncherClient {
   private lost(child: ChildProcessWithoutNullStreams, reason: string): void {
     if (this.child !== child) return;
     this.child = undefined;
-    this.failedStarts++;
     const detail = this.stderrTail.text().trim().split('\n').pop();
-    this.failAll(detail ? `${reason}: ${detail}` : reason);
+    if (this.answered) {
+      this.failAll(detail ? `${reason}: ${detail}` : reason);
+      return;
+    }
+    // It never answered, so it started nothing: its runs are run here, none is failed.
+    this.failedStarts++;
+    for (const [id, entry] of [...this.pending]) {
+      this.pending.delete(id);
+      entry.cleanup();
+      void entry.runHere().then(entry.resolve);
+    }
   }
 
   private stop(reason: string): void {
