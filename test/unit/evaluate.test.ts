@@ -27,13 +27,17 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/** Process ids whose command line contains `marker` (our own unique sleep durations). */
+/**
+ * Process ids whose command line starts with `marker` (our own unique sleep durations): the sleeps
+ * themselves, not a shell that holds the marker in its script (such as a warm start, waiting).
+ */
 function processesWith(marker: string): number[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
-    .filter((line) => line.includes(marker) && !line.includes('ps -eo'))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
+    .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
+    .filter((match): match is RegExpExecArray => match !== null && match[2].startsWith(marker))
+    .map((match) => Number(match[1]));
 }
 
 /** A tiny workspace: target.py plus ignored and nested files. */
@@ -337,6 +341,65 @@ for (const spawnFrom of ['this-process', 'launcher'] as const) describe(`local e
     const after = await ev.evaluate(request(), never);
     assert.equal(after.status, 'error');
     assert.match(after.reason ?? '', /disposed/);
+  });
+});
+
+describe('warm starts', () => {
+  const report = `echo "{\\"score\\": 1, \\"feedback\\": \\"$(printf %s "$GENESIS_EVALUATION_ID" | tr '\\n' /)|$GENESIS_FUNCTION|$(cat target.py | tr -d '\\n')|$(cat | wc -c)\\"}"`;
+
+  it('start the next evaluation’s process while one runs, and keep the contract: id, candidate, stdin', async () => {
+    const ev = evaluator({ command: report });
+    const seen: string[] = [];
+    for (let k = 1; k <= 6; k++) {
+      const result = await ev.evaluate(request({ evaluationId: `id ${k}`, candidateFileText: `x = ${k}\n` }), never);
+      assert.equal(result.status, 'ok', result.reason);
+      seen.push(result.feedback);
+    }
+    // Each evaluation sees its own id and candidate, and an empty stdin (cat does not wait).
+    assert.deepEqual(seen, [1, 2, 3, 4, 5, 6].map((k) => `id ${k}|f|x = ${k}|0`));
+    assert.ok(ev.warmStarts >= 4, `${ev.warmStarts} warm starts`);
+  });
+
+  it('are not used when the variables changed or the id has a line break, and die with the evaluator', async () => {
+    const marker = 'sleep 0.0313';
+    const ev = evaluator({ command: `${marker}; ${report}` });
+    assert.equal((await ev.evaluate(request({ evaluationId: 'a' }), never)).status, 'ok');
+    assert.equal((await ev.evaluate(request({ evaluationId: 'b' }), never)).status, 'ok');
+    const before = ev.warmStarts;
+    const renamed = await ev.evaluate(request({ evaluationId: 'c', functionName: 'g' }), never);
+    assert.equal(renamed.feedback, 'c|g|def f(x):    return x + 1|0');
+    const twoLines = await ev.evaluate(request({ evaluationId: 'd\ne', functionName: 'g' }), never);
+    assert.equal(twoLines.feedback, 'd/e|g|def f(x):    return x + 1|0');
+    assert.equal(ev.warmStarts, before, 'neither may use a warm start');
+    await new Promise((r) => setTimeout(r, 200));
+    const waiting = () => execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(marker));
+    assert.ok(waiting().length > 0, 'a warm start should be waiting');
+    await ev.dispose();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(waiting(), []);
+  });
+
+  it('count the time limit from the evaluation, not from the start of the waiting process', async () => {
+    const ev = evaluator({ command: `sleep 0.6; echo '{"score": 1}'`, timeoutSec: 1 });
+    assert.equal((await ev.evaluate(request(), never)).status, 'ok');
+    await new Promise((r) => setTimeout(r, 1200));
+    const later = await ev.evaluate(request(), never);
+    assert.equal(later.status, 'ok', later.reason);
+    assert.ok(later.durationMs < 1000, `${later.durationMs} ms`);
+    assert.equal(ev.warmStarts, 1);
+  });
+
+  it('are cancelled like any evaluation', async () => {
+    const ev = evaluator({ command: `sleep 1000.447; echo '{"score": 1}'`, timeoutSec: 1 });
+    assert.equal((await ev.evaluate(request(), never)).status, 'timeout');
+    await new Promise((r) => setTimeout(r, 300));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const cancelled = await ev.evaluate(request(), controller.signal);
+    assert.equal(cancelled.status, 'cancelled');
+    assert.equal(ev.warmStarts, 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(processesWith('sleep 1000.447'), []);
   });
 });
 

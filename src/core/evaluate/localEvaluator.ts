@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
 import { bubblewrapArgv, detectBubblewrap } from './bubblewrap';
 import { LauncherClient } from './launcher/launcherClient';
-import { commandArgv, DEFAULT_MAX_OUTPUT_BYTES, runProcess, type ProcessOutcome } from './processRunner';
+import { commandArgv, DEFAULT_MAX_OUTPUT_BYTES, runProcess, WatchedProcess, type ProcessOutcome } from './processRunner';
 import { lastLine, notOkResult, READ_TAIL_BYTES, resultFromOutput } from './evaluationResult';
 import { SandboxCopy, type EvaluationDir } from './sandboxCopy';
-import { MAX_SLOT_ENTRIES, WorkSlotPool, type WorkSlot } from './workSlots';
+import { MAX_SLOT_ENTRIES, WorkSlot, WorkSlotPool } from './workSlots';
 
 export type SandboxPreference = 'auto' | 'bwrap' | 'none';
 
@@ -100,6 +100,16 @@ export class LocalEvaluator implements Evaluator {
   private baseEnv: Record<string, string> = {};
   private mode: 'bwrap' | 'none' = 'none';
   private launcher: LauncherClient | undefined;
+  private readonly envByDir = new WeakMap<EvaluationDir, Record<string, string>>();
+  /**
+   * Warm starts: for each free slot, its evaluator process already started and waiting for the
+   * evaluation id (processRunner's waitForEvaluationId), made for the variables of the last
+   * evaluation. Starting a process (and bubblewrap's sandbox) then happens while the previous
+   * evaluation runs instead of on the way to the next one's answer.
+   */
+  private readonly waiting = new Map<WorkSlot, { process: WatchedProcess; key: string }>();
+  private lastRequest: Pick<EvaluationRequest, 'functionName' | 'language'> | undefined;
+  private warmStartsUsed = 0;
   private devices: string[] = [];
   private disposed = false;
 
@@ -110,6 +120,11 @@ export class LocalEvaluator implements Evaluator {
   /** Whether evaluator processes are started by the launcher; known once prepare() has finished. */
   get spawnsFromLauncher(): boolean {
     return this.launcher?.usesLauncher ?? false;
+  }
+
+  /** Evaluations so far whose process was a warm start (started while the one before ran). */
+  get warmStarts(): number {
+    return this.warmStartsUsed;
   }
 
   /** Whether evaluations run under bubblewrap; known once prepare() has finished. */
@@ -148,6 +163,7 @@ export class LocalEvaluator implements Evaluator {
     try {
       if (stats.entries <= MAX_SLOT_ENTRIES) {
         const slots = new WorkSlotPool(copy.baseDir, join(copy.root, 'slots'));
+        slots.onFree = (slot) => this.startWarm(slot);
         await slots.warm();
         this.slots = slots;
       }
@@ -225,31 +241,9 @@ export class LocalEvaluator implements Evaluator {
   }
 
   private run(request: EvaluationRequest, evaluation: EvaluationDir, signal: AbortSignal): Promise<ProcessOutcome> {
-    const sandboxed = this.mode === 'bwrap';
     // Only this evaluation's variables: the launcher already holds the base environment.
-    const env: Record<string, string> = {
-      GENESIS_CANDIDATE_FILE: evaluation.candidateFile,
-      GENESIS_WORKDIR: evaluation.workDir,
-      GENESIS_FUNCTION: request.functionName,
-      GENESIS_LANGUAGE: request.language,
-      GENESIS_RESULT: evaluation.resultFile,
-      GENESIS_EVALUATION_ID: request.evaluationId,
-    };
-    const argv = commandArgv({
-      command: this.options.command,
-      memoryMb: this.options.memoryMb ?? 2048,
-      wrapArgv: sandboxed
-        ? (plain) =>
-            bubblewrapArgv(plain, {
-              writableDirs: [evaluation.dir],
-              // Links in the copy (an ignored node_modules) point into the workspace.
-              readOnlyDirs: [this.options.workspaceRoot],
-              cwd: evaluation.workDir,
-              allowNetwork: this.options.allowNetwork,
-              devices: this.devices,
-            })
-        : undefined,
-    });
+    const env = this.contractEnv(evaluation, request);
+    const argv = this.argv(evaluation, false);
     const limits = {
       cwd: evaluation.workDir,
       timeoutMs: (this.options.timeoutSec ?? 60) * 1000,
@@ -258,7 +252,95 @@ export class LocalEvaluator implements Evaluator {
       tailBytes: READ_TAIL_BYTES,
     };
     if (this.launcher) return this.launcher.run(argv, { ...limits, env });
-    return runProcess(argv, { ...limits, env: { ...this.baseEnv, ...env } });
+    this.lastRequest = { functionName: request.functionName, language: request.language };
+    const warm = evaluation instanceof WorkSlot ? this.takeWarm(evaluation) : undefined;
+    if (warm) {
+      // The id goes in as one line: one that could not be read back whole gets a fresh start.
+      const usable = warm.key === this.warmKey(evaluation, request) && !/[\r\n]/.test(request.evaluationId) && !signal.aborted;
+      if (usable && warm.process.release(request.evaluationId)) {
+        this.warmStartsUsed++;
+        return warm.process.supervise(limits);
+      }
+      warm.process.kill();
+    }
+    return runProcess(argv, { ...limits, env: this.fullEnv(evaluation, env) });
+  }
+
+  /** The contract's variables for one evaluation (evaluators/README.md). */
+  private contractEnv(evaluation: EvaluationDir, request: Pick<EvaluationRequest, 'functionName' | 'language' | 'evaluationId'>): Record<string, string> {
+    return {
+      GENESIS_CANDIDATE_FILE: evaluation.candidateFile,
+      GENESIS_WORKDIR: evaluation.workDir,
+      GENESIS_FUNCTION: request.functionName,
+      GENESIS_LANGUAGE: request.language,
+      GENESIS_RESULT: evaluation.resultFile,
+      GENESIS_EVALUATION_ID: request.evaluationId,
+    };
+  }
+
+  /** The evaluator's argv in a work dir: the shell with the memory limit, inside bubblewrap when on. */
+  private argv(evaluation: EvaluationDir, waitForEvaluationId: boolean): string[] {
+    return commandArgv({
+      command: this.options.command,
+      memoryMb: this.options.memoryMb ?? 2048,
+      waitForEvaluationId,
+      wrapArgv:
+        this.mode === 'bwrap'
+          ? (plain) =>
+              bubblewrapArgv(plain, {
+                writableDirs: [evaluation.dir],
+                // Links in the copy (an ignored node_modules) point into the workspace.
+                readOnlyDirs: [this.options.workspaceRoot],
+                cwd: evaluation.workDir,
+                allowNetwork: this.options.allowNetwork,
+                devices: this.devices,
+              })
+          : undefined,
+    });
+  }
+
+  /** The variables a warm start was made for (all but the evaluation id). */
+  private warmKey(evaluation: EvaluationDir, request: Pick<EvaluationRequest, 'functionName' | 'language'>): string {
+    return `${evaluation.candidateFile}\0${request.functionName}\0${request.language}`;
+  }
+
+  private takeWarm(slot: WorkSlot): { process: WatchedProcess; key: string } | undefined {
+    const warm = this.waiting.get(slot);
+    this.waiting.delete(slot);
+    return warm;
+  }
+
+  /** Starts the evaluator process of a free slot's next evaluation, as far as it can go without it. */
+  private startWarm(slot: WorkSlot): void {
+    const last = this.lastRequest;
+    if (!last || this.disposed || this.launcher) return;
+    this.takeWarm(slot)?.process.kill();
+    const own = this.contractEnv(slot, { ...last, evaluationId: '' });
+    const argv = this.argv(slot, true);
+    const process = new WatchedProcess(argv, {
+      cwd: slot.workDir,
+      env: this.fullEnv(slot, own),
+      maxOutputBytes: this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      tailBytes: READ_TAIL_BYTES,
+      holdStdin: true,
+    });
+    this.waiting.set(slot, { process, key: this.warmKey(slot, last) });
+  }
+
+  /**
+   * Base plus the evaluation's own variables, in one object per work dir that is refilled: the same
+   * keys every time keep it a fast object, which spawn copies in a few microseconds; a fresh spread
+   * costs this process several times that for every evaluation.
+   */
+  private fullEnv(evaluation: EvaluationDir, own: Record<string, string>): Record<string, string> {
+    let env = this.envByDir.get(evaluation);
+    if (!env) {
+      env = { ...this.baseEnv, ...own };
+      this.envByDir.set(evaluation, env);
+    } else {
+      for (const key in own) env[key] = own[key];
+    }
+    return env;
   }
 
   /** Turns a finished process and its result JSON (file or stdout) into an EvaluationResult. */
@@ -301,6 +383,8 @@ export class LocalEvaluator implements Evaluator {
     this.slots = undefined;
     this.launcher?.dispose();
     this.launcher = undefined;
+    for (const warm of this.waiting.values()) warm.process.kill();
+    this.waiting.clear();
     await slots?.dispose();
     await Promise.all([...this.removals]);
     await copy?.dispose();

@@ -41,7 +41,21 @@ export interface RunCommandOptions extends RunProcessOptions {
   memoryMb?: number;
   /** Turns the final argv (`/bin/sh -c SCRIPT`) into the one to spawn, e.g. a bubblewrap wrapper. */
   wrapArgv?: (argv: string[]) => string[];
+  /**
+   * A warm start: the shell first waits for one line on stdin (see WatchedProcess.release), takes
+   * it as GENESIS_EVALUATION_ID, and only then runs the command.
+   */
+  waitForEvaluationId?: boolean;
 }
+
+/** What a process needs from the start: where it runs and how its output is kept. */
+export type StartOptions = Pick<RunProcessOptions, 'cwd' | 'env' | 'maxOutputBytes' | 'tailBytes' | 'onSpawn'> & {
+  /** Keep stdin open for release() (a warm start); otherwise stdin is /dev/null. */
+  holdStdin?: boolean;
+};
+
+/** When a started process must stop. */
+export type SuperviseOptions = Pick<RunProcessOptions, 'timeoutMs' | 'signal' | 'killGraceMs'>;
 
 export interface ProcessOutcome {
   /** Exit code, or null when the process was ended by a signal. */
@@ -66,6 +80,12 @@ export function shellScript(command: string, memoryMb: number | undefined): stri
   return `ulimit -v ${kib} || { echo "genesis: could not set memory limit (ulimit -v ${kib})" >&2; exit 125; }\n${command}`;
 }
 
+/**
+ * The first lines of a warm start's script: wait for the evaluation id (a closed stdin without a
+ * line means "not needed after all": exit quietly), then give the command /dev/null as stdin.
+ */
+const WAIT_FOR_EVALUATION_ID = 'IFS= read -r GENESIS_EVALUATION_ID || exit 0\nexport GENESIS_EVALUATION_ID\nexec </dev/null\n';
+
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
   // Usually the group is already gone (ESRCH): the error's stack trace would cost more than the kill.
   const stackTraceLimit = Error.stackTraceLimit;
@@ -80,8 +100,9 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** The argv that runs a command line: /bin/sh -c with the memory limit, then any wrapper. */
-export function commandArgv(options: Pick<RunCommandOptions, 'command' | 'memoryMb' | 'wrapArgv'>): string[] {
-  const argv = ['/bin/sh', '-c', shellScript(options.command, options.memoryMb)];
+export function commandArgv(options: Pick<RunCommandOptions, 'command' | 'memoryMb' | 'wrapArgv' | 'waitForEvaluationId'>): string[] {
+  const script = shellScript(options.command, options.memoryMb);
+  const argv = ['/bin/sh', '-c', options.waitForEvaluationId ? WAIT_FOR_EVALUATION_ID + script : script];
   return options.wrapArgv ? options.wrapArgv(argv) : argv;
 }
 
@@ -89,131 +110,170 @@ export function runCommand(options: RunCommandOptions): Promise<ProcessOutcome> 
   return runProcess(commandArgv(options), options);
 }
 
-export async function runProcess(argv: string[], options: RunProcessOptions): Promise<ProcessOutcome> {
-  const started = performance.now();
-  const tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
-  const maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-  const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const stdout = new TailBuffer(tailBytes);
-  const stderr = new TailBuffer(tailBytes);
+export function runProcess(argv: string[], options: RunProcessOptions): Promise<ProcessOutcome> {
+  if (options.signal?.aborted) return Promise.resolve(new WatchedProcess(undefined, options).outcome({ cancelled: true }));
+  return new WatchedProcess(argv, options).supervise(options);
+}
 
-  const outcome = (fields: Partial<ProcessOutcome>): ProcessOutcome => ({
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    cancelled: false,
-    outputLimited: false,
-    stdoutTail: stdout.text(),
-    stderrTail: stderr.text(),
-    stdoutBytes: stdout.totalBytes,
-    stderrBytes: stderr.totalBytes,
-    durationMs: Math.round(performance.now() - started),
-    ...fields,
-  });
+/**
+ * A process in its own group (so that a timeout can kill children and grandchildren too), whose
+ * output is collected from the moment it starts: tails kept, the whole group killed past the
+ * output cap. supervise() arms the time limit and cancellation and settles once the process has
+ * exited and its pipes are drained (or given up on). A warm start (holdStdin) is started ahead of
+ * its evaluation and waits for release().
+ */
+export class WatchedProcess {
+  readonly pid: number | undefined;
+  private readonly child: ChildProcess | undefined;
+  private readonly stdout: TailBuffer;
+  private readonly stderr: TailBuffer;
+  private readonly maxOutput: number;
+  private startedAt = performance.now();
+  private exitStatus: { code: number | null; signal: string | null } | undefined;
+  private spawnError: string | undefined;
+  private outputLimited = false;
+  private openStreams = 2;
+  private drainTimer: NodeJS.Timeout | undefined;
+  /** Set by supervise(): called whenever the process may have finished. */
+  private onChange: (() => void) | undefined;
 
-  if (options.signal?.aborted) return outcome({ cancelled: true });
-
-  let child: ChildProcess;
-  try {
-    // detached: its own process group, so a timeout can kill children and grandchildren too.
-    child = spawn(argv[0], argv.slice(1), { cwd: options.cwd, env: options.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch (error) {
-    return outcome({ spawnError: error instanceof Error ? error.message : String(error) });
-  }
-
-  return new Promise<ProcessOutcome>((resolve) => {
-    let timedOut = false;
-    let cancelled = false;
-    let outputLimited = false;
-    let killTimer: NodeJS.Timeout | undefined;
-    let drainTimer: NodeJS.Timeout | undefined;
-    let exit: { code: number | null; signal: string | null } | undefined;
-    let spawnError: string | undefined;
-    let openStreams = 2;
-    let settled = false;
-    const pid = child.pid;
-    if (pid !== undefined) options.onSpawn?.(pid);
-
-    const terminate = () => {
-      if (pid === undefined || killTimer) return;
-      killGroup(pid, 'SIGTERM');
-      killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
-    };
-
-    const timeout = setTimeout(() => {
-      timedOut = true;
-      terminate();
-    }, options.timeoutMs);
-
-    const onAbort = () => {
-      cancelled = true;
-      terminate();
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const finish = () => {
-      if (settled || (!exit && spawnError === undefined) || openStreams > 0) return;
-      settled = true;
-      clearTimeout(timeout);
-      clearTimeout(killTimer);
-      clearTimeout(drainTimer);
-      options.signal?.removeEventListener('abort', onAbort);
-      resolve(
-        outcome({
-          exitCode: exit?.code ?? null,
-          signal: exit?.signal ?? null,
-          timedOut,
-          cancelled: cancelled && !timedOut,
-          outputLimited,
-          spawnError,
-        }),
-      );
-    };
-
-    const onData = (buffer: TailBuffer) => (chunk: Buffer) => {
-      buffer.push(chunk);
-      if (!outputLimited && stdout.totalBytes + stderr.totalBytes > maxOutput) {
-        outputLimited = true;
-        // No grace: a process flooding its output has nothing useful left to say.
-        if (pid !== undefined) killGroup(pid, 'SIGKILL');
-      }
-    };
-    const onStreamEnd = () => {
-      openStreams--;
-      finish();
-    };
+  /** With argv undefined, a process that never starts (for an outcome without one). */
+  constructor(argv: string[] | undefined, options: StartOptions) {
+    this.stdout = new TailBuffer(options.tailBytes ?? DEFAULT_TAIL_BYTES);
+    this.stderr = new TailBuffer(options.tailBytes ?? DEFAULT_TAIL_BYTES);
+    this.maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    if (!argv) return;
+    try {
+      // detached: setsid(), so the process leads a group of its own.
+      this.child = spawn(argv[0], argv.slice(1), {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: [options.holdStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      });
+    } catch (error) {
+      this.spawnError = error instanceof Error ? error.message : String(error);
+      return;
+    }
+    const child = this.child;
+    this.pid = child.pid;
+    if (this.pid !== undefined) options.onSpawn?.(this.pid);
+    child.stdin?.on('error', () => undefined);
     for (const [stream, buffer] of [
-      [child.stdout, stdout],
-      [child.stderr, stderr],
+      [child.stdout, this.stdout],
+      [child.stderr, this.stderr],
     ] as const) {
       if (!stream) {
-        openStreams--;
+        this.openStreams--;
         continue;
       }
-      stream.on('data', onData(buffer));
-      stream.once('close', onStreamEnd);
+      stream.on('data', (chunk: Buffer) => this.collect(buffer, chunk));
+      stream.once('close', () => {
+        this.openStreams--;
+        this.onChange?.();
+      });
       stream.on('error', () => undefined);
     }
-
     child.once('error', (error) => {
-      if (pid === undefined) {
-        spawnError = error.message;
-        openStreams = 0;
-        finish();
+      if (this.pid === undefined) {
+        this.spawnError = error.message;
+        this.openStreams = 0;
+        this.onChange?.();
       }
     });
     child.once('exit', (code, signal) => {
-      exit = { code, signal };
+      this.exitStatus = { code, signal };
       // Leftover background processes of the evaluator die with it.
-      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      this.kill();
       // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
-      drainTimer = setTimeout(() => {
+      this.drainTimer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
-        openStreams = 0;
-        finish();
+        this.openStreams = 0;
+        this.onChange?.();
       }, PIPE_DRAIN_MS);
-      finish();
+      this.onChange?.();
     });
-  });
+  }
+
+  /** Whether the process has ended (or never started). */
+  get ended(): boolean {
+    return this.exitStatus !== undefined || this.spawnError !== undefined;
+  }
+
+  /** Hands a warm start its line (the evaluation id) and closes its stdin; false if it is gone. */
+  release(line: string): boolean {
+    const stdin = this.child?.stdin;
+    if (this.ended || !stdin?.writable) return false;
+    this.startedAt = performance.now();
+    stdin.end(`${line}\n`);
+    return true;
+  }
+
+  /** Kills the whole group now. */
+  kill(): void {
+    if (this.pid !== undefined) killGroup(this.pid, 'SIGKILL');
+  }
+
+  supervise(options: SuperviseOptions): Promise<ProcessOutcome> {
+    const graceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    return new Promise<ProcessOutcome>((resolve) => {
+      let timedOut = false;
+      let cancelled = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      const pid = this.pid;
+      const terminate = () => {
+        if (pid === undefined || killTimer) return;
+        killGroup(pid, 'SIGTERM');
+        killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), graceMs);
+      };
+      const timeout = setTimeout(() => {
+        timedOut = true;
+        terminate();
+      }, options.timeoutMs);
+      const onAbort = () => {
+        cancelled = true;
+        terminate();
+      };
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (options.signal?.aborted) onAbort();
+      this.onChange = () => {
+        if (!this.ended || (this.spawnError === undefined && this.openStreams > 0)) return;
+        this.onChange = undefined;
+        clearTimeout(timeout);
+        clearTimeout(killTimer);
+        clearTimeout(this.drainTimer);
+        options.signal?.removeEventListener('abort', onAbort);
+        resolve(this.outcome({ timedOut, cancelled: cancelled && !timedOut }));
+      };
+      this.onChange();
+    });
+  }
+
+  /** What is known of the process now, with `fields` on top. */
+  outcome(fields: Partial<ProcessOutcome>): ProcessOutcome {
+    return {
+      exitCode: this.exitStatus?.code ?? null,
+      signal: this.exitStatus?.signal ?? null,
+      timedOut: false,
+      cancelled: false,
+      outputLimited: this.outputLimited,
+      ...(this.spawnError !== undefined ? { spawnError: this.spawnError } : {}),
+      stdoutTail: this.stdout.text(),
+      stderrTail: this.stderr.text(),
+      stdoutBytes: this.stdout.totalBytes,
+      stderrBytes: this.stderr.totalBytes,
+      durationMs: Math.round(performance.now() - this.startedAt),
+      ...fields,
+    };
+  }
+
+  private collect(buffer: TailBuffer, chunk: Buffer): void {
+    buffer.push(chunk);
+    if (!this.outputLimited && this.stdout.totalBytes + this.stderr.totalBytes > this.maxOutput) {
+      this.outputLimited = true;
+      // No grace: a process flooding its output has nothing useful left to say.
+      this.kill();
+    }
+  }
 }

@@ -172,6 +172,8 @@ export class WorkSlotPool {
   private readonly knownCandidatePaths = new Map<string, CandidatePath>();
   private slotCount = 0;
   private busy = 0;
+  /** Told of every slot that has been repaired and is free again (a warm start is made for it). */
+  onFree: ((slot: WorkSlot) => void) | undefined;
   private counter = 0;
   private disposed = false;
 
@@ -265,6 +267,7 @@ export class WorkSlotPool {
       () => {
         if (this.disposed) return;
         this.free.push(slot);
+        this.onFree?.(slot);
       },
       () => {
         // Could not be repaired (a file we may not delete, say): never use it again.
