@@ -344,7 +344,8 @@ for (const spawnFrom of ['this-process', 'launcher'] as const) describe(`local e
   });
 });
 
-describe('warm starts', () => {
+for (const spawnFrom of ['this-process', 'launcher'] as const) describe(`warm starts (spawned from ${spawnFrom})`, () => {
+  const evaluator = (options: Partial<LocalEvaluatorOptions> & { command: string }) => makeEvaluator({ spawnFrom, ...options });
   const report = `echo "{\\"score\\": 1, \\"feedback\\": \\"$(printf %s "$GENESIS_EVALUATION_ID" | tr '\\n' /)|$GENESIS_FUNCTION|$(cat target.py | tr -d '\\n')|$(cat | wc -c)\\"}"`;
 
   it('start the next evaluation’s process while one runs, and keep the contract: id, candidate, stdin', async () => {

@@ -9,6 +9,7 @@ import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { LauncherClient } from '../../src/core/evaluate/launcher/launcherClient';
 import { lineSplitter } from '../../src/core/evaluate/launcher/protocol';
+import { commandArgv } from '../../src/core/evaluate/processRunner';
 
 const repoRoot = resolve(__dirname, '../..');
 const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -234,6 +235,34 @@ describe('launcher client', () => {
     assert.equal(again.stdoutTail, 'base\n');
     assert.equal(broken.usesLauncher, false, 'a second broken start should turn the launcher off');
     assert.equal(broken.launcherPid, undefined);
+  });
+
+  it('warm starts: a waiting process gets its id on go, a discarded or orphaned one dies', { timeout: 15_000 }, async () => {
+    const c = client();
+    const argv = commandArgv({ command: 'echo "id=$GENESIS_EVALUATION_ID stdin=$(cat | wc -c)"', waitForEvaluationId: true });
+    const warm = c.startWarm(argv, { cwd, env: {} });
+    const outcome = await warm.go('abc 1', { timeoutMs: 10_000 });
+    assert.equal(outcome?.exitCode, 0);
+    assert.equal(outcome?.stdoutTail, 'id=abc 1 stdin=0\n');
+
+    const marker = 'sleep 1000.631';
+    const waitingArgv = commandArgv({ command: marker, waitForEvaluationId: true });
+    const waitingShells = () => execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(marker));
+    const discarded = c.startWarm(waitingArgv, { cwd, env: {} });
+    assert.ok(await waitUntil(() => waitingShells().length === 1, 5000), 'the warm start never appeared');
+    discarded.discard();
+    assert.ok(await waitUntil(() => waitingShells().length === 0, 2000), 'a discarded warm start still waits');
+    assert.equal(await discarded.go('late', { timeoutMs: 1000 }), undefined);
+
+    const orphaned = c.startWarm(waitingArgv, { cwd, env: {} });
+    assert.ok(await waitUntil(() => waitingShells().length === 1, 5000), 'the warm start never appeared');
+    await delay(100);
+    kill(c.launcherPid);
+    assert.ok(await waitUntil(() => waitingShells().length === 0, 2000), 'a warm start outlived its launcher');
+    assert.ok(await waitUntil(() => c.launcherPid === undefined, 2000), 'the launcher’s exit was not noticed');
+    assert.equal(await orphaned.go('late', { timeoutMs: 1000 }), undefined);
+    const fresh = await c.run(['/bin/sh', '-c', 'echo fresh'], { cwd, env: {}, timeoutMs: 10_000 });
+    assert.equal(fresh.stdoutTail, 'fresh\n');
   });
 
   it('nothing outlives a parent that is SIGKILLed: the launcher kills its runs and exits', { timeout: 20_000 }, async () => {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
 import { bubblewrapArgv, detectBubblewrap } from './bubblewrap';
 import { LauncherClient } from './launcher/launcherClient';
-import { commandArgv, DEFAULT_MAX_OUTPUT_BYTES, runProcess, WatchedProcess, type ProcessOutcome } from './processRunner';
+import { commandArgv, DEFAULT_MAX_OUTPUT_BYTES, type ProcessOutcome } from './processRunner';
+import { ThisProcessSpawner, type EvaluationSpawner, type WarmStart } from './spawner';
 import { lastLine, notOkResult, READ_TAIL_BYTES, resultFromOutput } from './evaluationResult';
 import { SandboxCopy, type EvaluationDir } from './sandboxCopy';
 import { MAX_SLOT_ENTRIES, WorkSlot, WorkSlotPool } from './workSlots';
@@ -99,15 +100,14 @@ export class LocalEvaluator implements Evaluator {
   /** Environment shared by every evaluation: read once, as reading process.env is not free. */
   private baseEnv: Record<string, string> = {};
   private mode: 'bwrap' | 'none' = 'none';
-  private launcher: LauncherClient | undefined;
-  private readonly envByDir = new WeakMap<EvaluationDir, Record<string, string>>();
+  private spawner: EvaluationSpawner | undefined;
   /**
    * Warm starts: for each free slot, its evaluator process already started and waiting for the
    * evaluation id (processRunner's waitForEvaluationId), made for the variables of the last
    * evaluation. Starting a process (and bubblewrap's sandbox) then happens while the previous
    * evaluation runs instead of on the way to the next one's answer.
    */
-  private readonly waiting = new Map<WorkSlot, { process: WatchedProcess; key: string }>();
+  private readonly waiting = new Map<WorkSlot, { start: WarmStart; key: string }>();
   private lastRequest: Pick<EvaluationRequest, 'functionName' | 'language'> | undefined;
   private warmStartsUsed = 0;
   private devices: string[] = [];
@@ -119,7 +119,7 @@ export class LocalEvaluator implements Evaluator {
 
   /** Whether evaluator processes are started by the launcher; known once prepare() has finished. */
   get spawnsFromLauncher(): boolean {
-    return this.launcher?.usesLauncher ?? false;
+    return this.spawner?.usesLauncher ?? false;
   }
 
   /** Evaluations so far whose process was a warm start (started while the one before ran). */
@@ -158,7 +158,7 @@ export class LocalEvaluator implements Evaluator {
       ...(this.mode === 'bwrap' ? { TMPDIR: '/tmp' } : {}),
       ...this.options.env,
     };
-    if (shouldUseLauncher(this.options.spawnFrom ?? 'auto')) this.launcher = new LauncherClient(this.baseEnv);
+    this.spawner = shouldUseLauncher(this.options.spawnFrom ?? 'auto') ? new LauncherClient(this.baseEnv) : new ThisProcessSpawner(this.baseEnv);
     const { copy, stats } = await SandboxCopy.create({ workspaceRoot: this.options.workspaceRoot, tempParent: this.options.tempParent });
     try {
       if (stats.entries <= MAX_SLOT_ENTRIES) {
@@ -240,10 +240,9 @@ export class LocalEvaluator implements Evaluator {
     }
   }
 
-  private run(request: EvaluationRequest, evaluation: EvaluationDir, signal: AbortSignal): Promise<ProcessOutcome> {
-    // Only this evaluation's variables: the launcher already holds the base environment.
-    const env = this.contractEnv(evaluation, request);
-    const argv = this.argv(evaluation, false);
+  private async run(request: EvaluationRequest, evaluation: EvaluationDir, signal: AbortSignal): Promise<ProcessOutcome> {
+    const spawner = this.spawner;
+    if (!spawner) throw new Error('evaluator is disposed');
     const limits = {
       cwd: evaluation.workDir,
       timeoutMs: (this.options.timeoutSec ?? 60) * 1000,
@@ -251,19 +250,19 @@ export class LocalEvaluator implements Evaluator {
       maxOutputBytes: this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       tailBytes: READ_TAIL_BYTES,
     };
-    if (this.launcher) return this.launcher.run(argv, { ...limits, env });
     this.lastRequest = { functionName: request.functionName, language: request.language };
     const warm = evaluation instanceof WorkSlot ? this.takeWarm(evaluation) : undefined;
     if (warm) {
       // The id goes in as one line: one that could not be read back whole gets a fresh start.
       const usable = warm.key === this.warmKey(evaluation, request) && !/[\r\n]/.test(request.evaluationId) && !signal.aborted;
-      if (usable && warm.process.release(request.evaluationId)) {
+      const outcome = usable ? await warm.start.go(request.evaluationId, limits) : undefined;
+      if (outcome) {
         this.warmStartsUsed++;
-        return warm.process.supervise(limits);
+        return outcome;
       }
-      warm.process.kill();
+      if (!usable) warm.start.discard();
     }
-    return runProcess(argv, { ...limits, env: this.fullEnv(evaluation, env) });
+    return spawner.run(this.argv(evaluation, false), { ...limits, env: this.contractEnv(evaluation, request) });
   }
 
   /** The contract's variables for one evaluation (evaluators/README.md). */
@@ -304,7 +303,7 @@ export class LocalEvaluator implements Evaluator {
     return `${evaluation.candidateFile}\0${request.functionName}\0${request.language}`;
   }
 
-  private takeWarm(slot: WorkSlot): { process: WatchedProcess; key: string } | undefined {
+  private takeWarm(slot: WorkSlot): { start: WarmStart; key: string } | undefined {
     const warm = this.waiting.get(slot);
     this.waiting.delete(slot);
     return warm;
@@ -313,34 +312,15 @@ export class LocalEvaluator implements Evaluator {
   /** Starts the evaluator process of a free slot's next evaluation, as far as it can go without it. */
   private startWarm(slot: WorkSlot): void {
     const last = this.lastRequest;
-    if (!last || this.disposed || this.launcher) return;
-    this.takeWarm(slot)?.process.kill();
-    const own = this.contractEnv(slot, { ...last, evaluationId: '' });
-    const argv = this.argv(slot, true);
-    const process = new WatchedProcess(argv, {
+    if (!last || this.disposed || !this.spawner) return;
+    this.takeWarm(slot)?.start.discard();
+    const start = this.spawner.startWarm(this.argv(slot, true), {
       cwd: slot.workDir,
-      env: this.fullEnv(slot, own),
+      env: this.contractEnv(slot, { ...last, evaluationId: '' }),
       maxOutputBytes: this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       tailBytes: READ_TAIL_BYTES,
-      holdStdin: true,
     });
-    this.waiting.set(slot, { process, key: this.warmKey(slot, last) });
-  }
-
-  /**
-   * Base plus the evaluation's own variables, in one object per work dir that is refilled: the same
-   * keys every time keep it a fast object, which spawn copies in a few microseconds; a fresh spread
-   * costs this process several times that for every evaluation.
-   */
-  private fullEnv(evaluation: EvaluationDir, own: Record<string, string>): Record<string, string> {
-    let env = this.envByDir.get(evaluation);
-    if (!env) {
-      env = { ...this.baseEnv, ...own };
-      this.envByDir.set(evaluation, env);
-    } else {
-      for (const key in own) env[key] = own[key];
-    }
-    return env;
+    this.waiting.set(slot, { start, key: this.warmKey(slot, last) });
   }
 
   /** Turns a finished process and its result JSON (file or stdout) into an EvaluationResult. */
@@ -381,10 +361,10 @@ export class LocalEvaluator implements Evaluator {
     const slots = this.slots;
     this.copy = undefined;
     this.slots = undefined;
-    this.launcher?.dispose();
-    this.launcher = undefined;
-    for (const warm of this.waiting.values()) warm.process.kill();
+    for (const warm of this.waiting.values()) warm.start.discard();
     this.waiting.clear();
+    this.spawner?.dispose();
+    this.spawner = undefined;
     await slots?.dispose();
     await Promise.all([...this.removals]);
     await copy?.dispose();

@@ -8,7 +8,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { killGroup, runProcess, type ProcessOutcome, type RunProcessOptions } from '../processRunner';
+import { killGroup, runProcess, type ProcessOutcome, type SuperviseOptions } from '../processRunner';
+import type { EvaluationSpawner, SpawnOptions, SpawnRunOptions, WarmStart } from '../spawner';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TAIL_BYTES } from '../processRunner';
 import { TailBuffer } from '../tailBuffer';
 import { lineSplitter, type LauncherReply, type LauncherRequest } from './protocol';
 
@@ -17,15 +19,11 @@ const SILENT_LAUNCHER_MARGIN_MS = 10_000;
 /** Launchers that die in a row without starting anything before this client spawns here for good. */
 const MAX_FAILED_STARTS = 2;
 
-export interface LaunchOptions extends Omit<RunProcessOptions, 'env' | 'onSpawn'> {
-  /** This run's own variables, laid over the client's base environment. */
-  env: Record<string, string>;
-}
-
 interface Pending {
-  resolve: (outcome: ProcessOutcome) => void;
+  /** undefined: a warm process that is gone (the caller starts one afresh). */
+  resolve: (outcome: ProcessOutcome | undefined) => void;
   /** The same run in this process: for a launcher that died before it started anything. */
-  runHere: () => Promise<ProcessOutcome>;
+  runHere: () => Promise<ProcessOutcome | undefined>;
   pid?: number;
   started: number;
   cleanup: () => void;
@@ -58,9 +56,11 @@ function failedOutcome(reason: string, started: number, fields: Partial<ProcessO
   };
 }
 
-export class LauncherClient {
+export class LauncherClient implements EvaluationSpawner {
   private child: ChildProcessWithoutNullStreams | undefined;
   private readonly pending = new Map<number, Pending>();
+  /** Warm processes waiting in the launcher, by request id: their pids once known. */
+  private readonly warm = new Map<number, number | undefined>();
   private readonly stderrTail = new TailBuffer(2048);
   private nextId = 1;
   private failedStarts = 0;
@@ -87,12 +87,66 @@ export class LauncherClient {
     return !this.disposed && this.failedStarts < MAX_FAILED_STARTS;
   }
 
-  run(argv: string[], options: LaunchOptions): Promise<ProcessOutcome> {
-    const child = this.usesLauncher ? this.launcher() : undefined;
-    if (!child) return runProcess(argv, { ...options, env: { ...this.baseEnv, ...options.env } });
+  run(argv: string[], options: SpawnRunOptions): Promise<ProcessOutcome> {
+    const runHere = () => runProcess(argv, { ...options, env: { ...this.baseEnv, ...options.env } });
+    if (!(this.usesLauncher ? this.launcher() : undefined)) return runHere();
     const id = this.nextId++;
+    return this.supervised(id, options, runHere, () =>
+      this.send({
+        type: 'run',
+        id,
+        argv,
+        cwd: options.cwd,
+        env: options.env,
+        timeoutMs: options.timeoutMs,
+        maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+        tailBytes: options.tailBytes ?? DEFAULT_TAIL_BYTES,
+        killGraceMs: options.killGraceMs,
+      }),
+    ) as Promise<ProcessOutcome>;
+  }
+
+  startWarm(argv: string[], options: SpawnOptions): WarmStart {
+    if (!(this.usesLauncher ? this.launcher() : undefined)) return { go: () => Promise.resolve(undefined), discard: () => undefined };
+    const id = this.nextId++;
+    this.warm.set(id, undefined);
+    this.send({
+      type: 'warm',
+      id,
+      argv,
+      cwd: options.cwd,
+      env: options.env,
+      maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      tailBytes: options.tailBytes ?? DEFAULT_TAIL_BYTES,
+    });
+    return {
+      go: (evaluationId, supervise) => {
+        if (!this.warm.has(id) || !this.child) return Promise.resolve(undefined);
+        const pid = this.warm.get(id);
+        this.warm.delete(id);
+        const pending = this.supervised(id, supervise, () => Promise.resolve(undefined), () =>
+          this.send({ type: 'go', id, line: evaluationId, timeoutMs: supervise.timeoutMs, killGraceMs: supervise.killGraceMs }),
+        );
+        const entry = this.pending.get(id);
+        if (entry) entry.pid = pid;
+        return pending;
+      },
+      discard: () => {
+        if (!this.warm.delete(id)) return;
+        this.send({ type: 'cancel', id });
+      },
+    };
+  }
+
+  /** Sends a run (or go) and settles with its outcome; undefined for a warm process that was gone. */
+  private supervised(
+    id: number,
+    options: SuperviseOptions,
+    runHere: () => Promise<ProcessOutcome | undefined>,
+    send: () => void,
+  ): Promise<ProcessOutcome | undefined> {
     const started = performance.now();
-    return new Promise<ProcessOutcome>((resolve) => {
+    return new Promise((resolve) => {
       const { signal } = options;
       const onAbort = () => this.send({ type: 'cancel', id });
       // The launcher enforces the time limit; this only catches a launcher that stopped answering.
@@ -104,20 +158,9 @@ export class LauncherClient {
         clearTimeout(silence);
         signal?.removeEventListener('abort', onAbort);
       };
-      const runHere = () => runProcess(argv, { ...options, env: { ...this.baseEnv, ...options.env } });
       this.pending.set(id, { resolve, runHere, started, cleanup });
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.send({
-        type: 'run',
-        id,
-        argv,
-        cwd: options.cwd,
-        env: options.env,
-        timeoutMs: options.timeoutMs,
-        maxOutputBytes: options.maxOutputBytes ?? 8 * 1024 * 1024,
-        tailBytes: options.tailBytes ?? 4096,
-        killGraceMs: options.killGraceMs,
-      });
+      send();
       if (signal?.aborted) onAbort();
     });
   }
@@ -170,17 +213,20 @@ export class LauncherClient {
     if (message.type === 'started') {
       const entry = this.pending.get(message.id);
       if (entry) entry.pid = message.pid;
+      else if (this.warm.has(message.id)) this.warm.set(message.id, message.pid);
     } else if (message.type === 'done') {
       this.settle(message.id, message.outcome);
+    } else if (message.type === 'gone') {
+      this.settle(message.id, undefined);
     }
   }
 
-  private settle(id: number, outcome: ProcessOutcome): void {
+  private settle(id: number, outcome: ProcessOutcome | undefined): void {
     const entry = this.pending.get(id);
     if (!entry) return;
     this.pending.delete(id);
     entry.cleanup();
-    if (outcome.spawnError && entry.pid !== undefined) killGroup(entry.pid, 'SIGKILL');
+    if (outcome?.spawnError && entry.pid !== undefined) killGroup(entry.pid, 'SIGKILL');
     entry.resolve(outcome);
   }
 
@@ -188,6 +234,9 @@ export class LauncherClient {
   private lost(child: ChildProcessWithoutNullStreams, reason: string): void {
     if (this.child !== child) return;
     this.child = undefined;
+    // Its waiting processes cannot be handed an id any more: they die, later goes start afresh.
+    for (const pid of this.warm.values()) if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    this.warm.clear();
     const detail = this.stderrTail.text().trim().split('\n').pop();
     if (this.answered) {
       this.failAll(detail ? `${reason}: ${detail}` : reason);
@@ -205,6 +254,7 @@ export class LauncherClient {
   private stop(reason: string): void {
     const child = this.child;
     this.child = undefined;
+    this.warm.clear();
     if (child) {
       // Closing stdin asks the launcher to kill what it runs and exit; SIGKILL if it does not.
       child.stdin.end();

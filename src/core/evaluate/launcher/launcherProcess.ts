@@ -5,15 +5,12 @@
 // evaluation it started when its parent goes away, even when the parent was killed.
 //
 // Requests come on stdin and replies go out on stdout, one JSON object per line (protocol.ts).
-import { killGroup, runProcess } from '../processRunner';
-import { lineSplitter, type LauncherReply, type LauncherRequest, type RunRequest } from './protocol';
+import { WatchedProcess, type ProcessOutcome } from '../processRunner';
+import { lineSplitter, type GoRequest, type LauncherReply, type LauncherRequest, type RunRequest, type WarmRequest } from './protocol';
 
-interface Running {
-  controller: AbortController;
-  pid?: number;
-}
-
-const running = new Map<number, Running>();
+/** Processes by request id: started ahead (waiting for 'go') or running under supervision. */
+const warm = new Map<number, WatchedProcess>();
+const running = new Map<number, { watched: WatchedProcess; controller: AbortController }>();
 let baseEnv: Record<string, string> = {};
 
 function reply(message: LauncherReply): void {
@@ -21,25 +18,35 @@ function reply(message: LauncherReply): void {
   process.stdout.write(`${JSON.stringify(message)}\n`);
 }
 
-function run(request: RunRequest): void {
-  const entry: Running = { controller: new AbortController() };
-  running.set(request.id, entry);
-  void runProcess(request.argv, {
+function start(request: RunRequest | WarmRequest, holdStdin: boolean): WatchedProcess {
+  return new WatchedProcess(request.argv, {
     cwd: request.cwd,
     env: { ...baseEnv, ...request.env },
-    timeoutMs: request.timeoutMs,
     maxOutputBytes: request.maxOutputBytes,
     tailBytes: request.tailBytes,
-    killGraceMs: request.killGraceMs,
-    signal: entry.controller.signal,
-    onSpawn: (pid) => {
-      entry.pid = pid;
-      reply({ type: 'started', id: request.id, pid });
-    },
-  }).then((outcome) => {
-    running.delete(request.id);
-    reply({ type: 'done', id: request.id, outcome });
+    holdStdin,
+    onSpawn: (pid) => reply({ type: 'started', id: request.id, pid }),
   });
+}
+
+function supervise(id: number, watched: WatchedProcess, timeoutMs: number, killGraceMs: number | undefined): void {
+  const controller = new AbortController();
+  running.set(id, { watched, controller });
+  void watched.supervise({ timeoutMs, killGraceMs, signal: controller.signal }).then((outcome: ProcessOutcome) => {
+    running.delete(id);
+    reply({ type: 'done', id, outcome });
+  });
+}
+
+function go(request: GoRequest): void {
+  const watched = warm.get(request.id);
+  warm.delete(request.id);
+  if (!watched?.release(request.line)) {
+    watched?.kill();
+    reply({ type: 'gone', id: request.id });
+    return;
+  }
+  supervise(request.id, watched, request.timeoutMs, request.killGraceMs);
 }
 
 function handle(line: string): void {
@@ -51,13 +58,20 @@ function handle(line: string): void {
     return;
   }
   if (request.type === 'base-env') baseEnv = request.env;
-  else if (request.type === 'run') run(request);
-  else if (request.type === 'cancel') running.get(request.id)?.controller.abort();
+  else if (request.type === 'run') supervise(request.id, start(request, false), request.timeoutMs, request.killGraceMs);
+  else if (request.type === 'warm') warm.set(request.id, start(request, true));
+  else if (request.type === 'go') go(request);
+  else if (request.type === 'cancel') {
+    running.get(request.id)?.controller.abort();
+    warm.get(request.id)?.kill();
+    warm.delete(request.id);
+  }
 }
 
 /** The parent is gone (or closed our stdin to stop us): nothing may outlive it. */
 function shutDown(): void {
-  for (const entry of running.values()) if (entry.pid !== undefined) killGroup(entry.pid, 'SIGKILL');
+  for (const entry of running.values()) entry.watched.kill();
+  for (const watched of warm.values()) watched.kill();
   process.exit(0);
 }
 

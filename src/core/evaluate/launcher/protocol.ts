@@ -22,12 +22,33 @@ export interface RunRequest {
   killGraceMs?: number;
 }
 
+/** Starts a process ahead of its evaluation: it waits for its line (the evaluation id). */
+export interface WarmRequest {
+  type: 'warm';
+  id: number;
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  maxOutputBytes: number;
+  tailBytes: number;
+}
+
+/** Hands a warm process its line and supervises it like a run (answered 'done', or 'gone'). */
+export interface GoRequest {
+  type: 'go';
+  id: number;
+  line: string;
+  timeoutMs: number;
+  killGraceMs?: number;
+}
+
+/** Ends a run or a go; kills a warm process that is still waiting. */
 export interface CancelRequest {
   type: 'cancel';
   id: number;
 }
 
-export type LauncherRequest = BaseEnvRequest | RunRequest | CancelRequest;
+export type LauncherRequest = BaseEnvRequest | RunRequest | WarmRequest | GoRequest | CancelRequest;
 
 export interface StartedReply {
   type: 'started';
@@ -42,7 +63,13 @@ export interface DoneReply {
   outcome: ProcessOutcome;
 }
 
-export type LauncherReply = StartedReply | DoneReply;
+/** The warm process of a go had already ended (or is unknown here): start one afresh. */
+export interface GoneReply {
+  type: 'gone';
+  id: number;
+}
+
+export type LauncherReply = StartedReply | DoneReply | GoneReply;
 
 /** Splits a byte stream into lines and hands each complete one on (no line is ever cut). */
 export function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
