@@ -172,7 +172,7 @@ describe('launcher client', () => {
       assert.ok(first !== undefined);
       process.kill(first, 'SIGKILL');
       const outcome = await pending;
-      assert.match(outcome.spawnError ?? '', /evaluation launcher exited/);
+      assert.match(outcome.interrupted ?? '', /evaluation launcher exited/);
       assert.equal(outcome.exitCode, null);
       assert.ok(await waitUntil(() => processesWith(marker).length === 0, 2000), `left: ${processesWith(marker).join(' ')}`);
 
@@ -199,7 +199,7 @@ describe('launcher client', () => {
       assert.ok(launcherPid !== undefined);
       c.dispose();
       const outcome = await pending;
-      assert.ok(outcome.spawnError, JSON.stringify(outcome));
+      assert.ok(outcome.interrupted, JSON.stringify(outcome));
       assert.ok(await waitUntil(() => processesWith(marker).length === 0, 2000), `left: ${processesWith(marker).join(' ')}`);
       const gone = launcherPid;
       assert.ok(await waitUntil(() => !alive(gone), 2000), 'the launcher still runs after dispose');

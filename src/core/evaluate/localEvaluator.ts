@@ -333,6 +333,7 @@ export class LocalEvaluator implements Evaluator {
       return notOkResult('error', `output limit exceeded (${Number(mib.toFixed(2))} MiB)`, output);
     }
     if (outcome.spawnError) return notOkResult('error', `could not start the evaluator: ${outcome.spawnError}`, output);
+    if (outcome.interrupted) return notOkResult('error', `evaluation interrupted: ${outcome.interrupted}`, output);
     return resultFromOutput(output, resultText, (contractError) => this.explainMissingResult(outcome, contractError));
   }
 

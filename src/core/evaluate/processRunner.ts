@@ -66,6 +66,8 @@ export interface ProcessOutcome {
   outputLimited: boolean;
   /** Set when the process could not be started at all. */
   spawnError?: string;
+  /** Set when the process was lost with the evaluation launcher that ran it (it was killed). */
+  interrupted?: string;
   stdoutTail: string;
   stderrTail: string;
   stdoutBytes: number;

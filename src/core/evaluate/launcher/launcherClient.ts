@@ -46,7 +46,7 @@ function failedOutcome(reason: string, started: number, fields: Partial<ProcessO
     timedOut: false,
     cancelled: false,
     outputLimited: false,
-    spawnError: reason,
+    interrupted: reason,
     stdoutTail: '',
     stderrTail: '',
     stdoutBytes: 0,
@@ -226,7 +226,7 @@ export class LauncherClient implements EvaluationSpawner {
     if (!entry) return;
     this.pending.delete(id);
     entry.cleanup();
-    if (outcome?.spawnError && entry.pid !== undefined) killGroup(entry.pid, 'SIGKILL');
+    if ((outcome?.spawnError || outcome?.interrupted) && entry.pid !== undefined) killGroup(entry.pid, 'SIGKILL');
     entry.resolve(outcome);
   }
 
