@@ -12,13 +12,15 @@
 //            setsid() that the pool's process-group kill needs.
 // ratio = pool ÷ direct is the share of the raw spawn rate that LocalEvaluator keeps, with every
 // cost of its isolation counted. Each repeat runs pool then direct (so both see the same machine
-// load); figures are medians over repeats. The pool starts its processes where 'auto' (the default)
-// decides: from this process, or from the evaluation launcher when this process is large. The sandbox is off ('none') for pool vs direct;
+// load); figures are medians over repeats. The pool starts its processes as it does by default,
+// from two evaluation launchers (helper processes; --spawn-from=this-process measures spawning
+// from this process instead), with warm starts. The sandbox is off ('none') for pool vs direct;
 // bubblewrap is measured on its own: milliseconds added per evaluation (one at a time), and
 // throughput at the default parallelism, pool vs the same bwrap command line spawned directly.
 // Last, "large host": the same comparison after this process has grown to the size of a VS Code
-// extension host, for the pool spawning from here and through the launcher.
+// extension host, for the pool spawning from here and through the launchers.
 import { spawn } from 'node:child_process';
+import * as esbuild from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +31,8 @@ import { SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
 import { WorkSlotPool } from '../../src/core/evaluate/workSlots';
 
 const QUICK = process.argv.includes('--quick');
+/** Where the pool starts processes: the default (the launchers), or --spawn-from=this-process. */
+const SPAWN_FROM = (process.argv.find((a) => a.startsWith('--spawn-from='))?.split('=')[1] ?? 'launcher') as SpawnFrom;
 const REPEATS = QUICK ? 5 : 11;
 const TRIVIAL = `echo '{"score":1}'`;
 const SLEEPY = `sleep 0.05; echo '{"score":1}'`;
@@ -115,8 +119,30 @@ function poolJob(evaluator: LocalEvaluator): () => Promise<void> {
   };
 }
 
-async function makeEvaluator(workspaceRoot: string, command: string, sandbox: SandboxPreference, spawnFrom: SpawnFrom = 'auto'): Promise<LocalEvaluator> {
-  const evaluator = new LocalEvaluator({ workspaceRoot, command, sandbox, timeoutSec: 30, spawnFrom });
+/**
+ * The launcher as the extension ships it (bundled, plain Node), not its TypeScript through tsx:
+ * a launcher with tsx's loader in it is a larger process, and forks slower.
+ */
+let launcherScript: string | undefined;
+async function bundledLauncher(): Promise<string> {
+  if (!launcherScript) {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-bench-launcher-'));
+    launcherScript = join(dir, 'evaluation-launcher.js');
+    await esbuild.build({
+      entryPoints: [join(__dirname, '../../src/core/evaluate/launcher/launcherProcess.ts')],
+      outfile: launcherScript,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      logLevel: 'warning',
+    });
+  }
+  return launcherScript;
+}
+
+async function makeEvaluator(workspaceRoot: string, command: string, sandbox: SandboxPreference, spawnFrom: SpawnFrom = SPAWN_FROM): Promise<LocalEvaluator> {
+  const evaluator = new LocalEvaluator({ workspaceRoot, command, sandbox, timeoutSec: 30, spawnFrom, launcherScript: await bundledLauncher() });
   await evaluator.prepare();
   return evaluator;
 }
@@ -292,8 +318,6 @@ interface LargeHostFigures {
   directEvalsPerSec: number;
   thisProcessEvalsPerSec: number;
   launcherEvalsPerSec: number;
-  /** What `auto` (the default) picks at this size. */
-  autoPicks: 'launcher' | 'this-process';
   /** CPU time of the host process per evaluation: what the extension host's thread gives up. */
   hostCpuMsPerEval: { direct: number; thisProcess: number; launcher: number };
 }
@@ -309,7 +333,6 @@ async function largeHostFigures(workspace: string, count: number, megabytes: num
   while (process.memoryUsage.rss() < megabytes * 1048576) ballast.push(Array.from({ length: 16_384 }, (_, k) => ({ k, text: `item ${k}` })));
   const thisProcess = await makeEvaluator(workspace, TRIVIAL, 'none', 'this-process');
   const launcher = await makeEvaluator(workspace, TRIVIAL, 'none', 'launcher');
-  const auto = await makeEvaluator(workspace, TRIVIAL, 'none', 'auto');
   const env = directEnv();
   const argv = ['/bin/sh', '-c', TRIVIAL];
   try {
@@ -321,7 +344,6 @@ async function largeHostFigures(workspace: string, count: number, megabytes: num
       directEvalsPerSec: median([viaThisProcess.directEvalsPerSec, viaLauncher.directEvalsPerSec]),
       thisProcessEvalsPerSec: viaThisProcess.poolEvalsPerSec,
       launcherEvalsPerSec: viaLauncher.poolEvalsPerSec,
-      autoPicks: auto.spawnsFromLauncher ? 'launcher' : 'this-process',
       hostCpuMsPerEval: {
         direct: median([viaThisProcess.directCpuMsPerEval, viaLauncher.directCpuMsPerEval]),
         thisProcess: viaThisProcess.poolCpuMsPerEval,
@@ -329,7 +351,7 @@ async function largeHostFigures(workspace: string, count: number, megabytes: num
       },
     };
   } finally {
-    await Promise.all([thisProcess.dispose(), launcher.dispose(), auto.dispose()]);
+    await Promise.all([thisProcess.dispose(), launcher.dispose()]);
     ballast.length = 0;
   }
 }
@@ -371,11 +393,12 @@ async function main(): Promise<void> {
       loadAverage: { before: fixed(loadBefore, 2), after: fixed(loadavg()[0], 2) },
       method:
         'pool = LocalEvaluator.evaluate (sandbox none; candidate written into a reused work-dir slot, checked and repaired in the ' +
-        'background; /bin/sh -c with ulimit in its own process group via child_process.spawn; result read and validated; base copy ' +
-        'excluded); direct = child_process.spawn /bin/sh -c in the workspace with stdout parsed, no work dir. Equal parallelism, ' +
+        `background; /bin/sh -c with ulimit in its own process group, started ${SPAWN_FROM === 'launcher' ? 'by two evaluation launchers (bundled)' : 'by this process'} ` +
+        'with warm starts; result read and validated; base copy excluded); direct = child_process.spawn /bin/sh -c in the workspace ' +
+        'from this process with stdout parsed, no work dir. Equal parallelism, ' +
         `pool and direct back to back in each of ${REPEATS} repeats (order alternating), medians.`,
       parallelism: equal.parallelism,
-      /** Where the default ('auto') started evaluator processes in this (bench) process. */
+      /** Where the pool started evaluator processes. */
       spawnedFrom: spawnedFromLauncher ? 'launcher' : 'this-process',
       benchRssMb: hostRssMb,
       ratio: fixed(equal.ratio, 3),
@@ -461,7 +484,7 @@ async function main(): Promise<void> {
       `host of ${largeHost.rssMb} MB (P=1): direct ${largeHost.directEvalsPerSec.toFixed(1)} evals/s, pool spawning here ` +
         `${largeHost.thisProcessEvalsPerSec.toFixed(1)}, pool through the launcher ${largeHost.launcherEvalsPerSec.toFixed(1)} ` +
         `(ratio ${(largeHost.launcherEvalsPerSec / largeHost.directEvalsPerSec).toFixed(3)}); host CPU ms/eval ` +
-        `${largeHost.hostCpuMsPerEval.direct.toFixed(2)} / ${largeHost.hostCpuMsPerEval.thisProcess.toFixed(2)} / ${largeHost.hostCpuMsPerEval.launcher.toFixed(2)}; auto picks ${largeHost.autoPicks}`,
+        `${largeHost.hostCpuMsPerEval.direct.toFixed(2)} / ${largeHost.hostCpuMsPerEval.thisProcess.toFixed(2)} / ${largeHost.hostCpuMsPerEval.launcher.toFixed(2)}`,
     );
     console.log(
       `targets: ratio ${results.ratio} (≥ 0.9: ${results.targets.ratioMet ? 'met' : 'NOT met'}), ` +

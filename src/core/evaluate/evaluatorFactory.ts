@@ -159,7 +159,7 @@ async function buildLocal(name: string, spec: LocalRunnerSpec, use: RunnerUse, c
   }
   const sandboxed = local.sandboxMode === 'bwrap';
   if (!sandboxed) env.log?.('warn', isDefault ? UNSANDBOXED_WARNING : `${use.label}: ${UNSANDBOXED_WARNING}`);
-  const spawner = local.spawnsFromLauncher ? 'the evaluation launcher (a helper process)' : 'this process';
+  const spawner = local.spawnsFromLauncher ? 'evaluation launchers (helper processes)' : 'this process';
   env.log?.('info', `${isDefault ? '' : `${use.label}: `}evaluator processes are started by ${spawner}`);
   return { evaluator: local, where: `${describeRunner(name, spec)} (${sandboxed ? 'sandboxed' : 'UNSANDBOXED'})`, sandboxed };
 }

@@ -5,7 +5,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
 import { bubblewrapArgv, detectBubblewrap } from './bubblewrap';
-import { LauncherClient } from './launcher/launcherClient';
+import { LauncherPool } from './launcher/launcherPool';
 import { commandArgv, DEFAULT_MAX_OUTPUT_BYTES, type ProcessOutcome } from './processRunner';
 import { ThisProcessSpawner, type EvaluationSpawner, type WarmStart } from './spawner';
 import { lastLine, notOkResult, READ_TAIL_BYTES, resultFromOutput } from './evaluationResult';
@@ -36,26 +36,22 @@ export interface LocalEvaluatorOptions {
   /** Parent folder of the temp dir holding the copies (default: the OS temp dir). */
   tempParent?: string;
   /**
-   * Which process starts the evaluator processes: the evaluation launcher, a small helper process
-   * (launcher/launcherProcess.ts says why), this process, or 'auto' (default): the launcher when
-   * this process is large enough that forking it costs more than a message to the launcher.
+   * Which process starts the evaluator processes: the evaluation launchers, small helper processes
+   * (default; launcher/launcherProcess.ts says why), or this process.
    */
   spawnFrom?: SpawnFrom;
+  /** The launcher's script, built (benchmarks pass the bundle); default: next to this module. */
+  launcherScript?: string;
 }
 
-export type SpawnFrom = 'auto' | 'launcher' | 'this-process';
+export type SpawnFrom = 'launcher' | 'this-process';
 
 /**
- * A fork costs about 1 ms plus 7.5 µs per MB of this process's memory (measured: 1.0 ms at 56 MB,
- * 3.4 ms at 374 MB); the launcher adds two messages (~0.3 ms) to its own ~1 ms fork. Above this
- * size (an extension host usually is) the launcher is the faster way, and it never stalls us.
+ * Launchers per evaluator: one starts the next evaluation's process while the other answers for
+ * the running one (launcherPool.ts). `npm run bench:eval`: with two, 1.37× the rate of spawning
+ * directly from a small process and 2.2× from one the size of an extension host.
  */
-const LAUNCHER_ABOVE_RSS_BYTES = 160 * 1024 * 1024;
-
-function shouldUseLauncher(spawnFrom: SpawnFrom): boolean {
-  if (spawnFrom === 'auto') return process.memoryUsage.rss() > LAUNCHER_ABOVE_RSS_BYTES;
-  return spawnFrom === 'launcher';
-}
+const LAUNCHERS = 2;
 
 const MEMORY_ERROR_PATTERN = /MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|ENOMEM/i;
 
@@ -158,7 +154,8 @@ export class LocalEvaluator implements Evaluator {
       ...(this.mode === 'bwrap' ? { TMPDIR: '/tmp' } : {}),
       ...this.options.env,
     };
-    this.spawner = shouldUseLauncher(this.options.spawnFrom ?? 'auto') ? new LauncherClient(this.baseEnv) : new ThisProcessSpawner(this.baseEnv);
+    this.spawner =
+      this.options.spawnFrom === 'this-process' ? new ThisProcessSpawner(this.baseEnv) : new LauncherPool(this.baseEnv, LAUNCHERS, this.options.launcherScript);
     const { copy, stats } = await SandboxCopy.create({ workspaceRoot: this.options.workspaceRoot, tempParent: this.options.tempParent });
     try {
       if (stats.entries <= MAX_SLOT_ENTRIES) {

@@ -58,6 +58,7 @@ function failedOutcome(reason: string, started: number, fields: Partial<ProcessO
 
 export class LauncherClient implements EvaluationSpawner {
   private child: ChildProcessWithoutNullStreams | undefined;
+  private readonly start: { args: string[]; cwd: string };
   private readonly pending = new Map<number, Pending>();
   /** Warm processes waiting in the launcher, by request id: their pids once known. */
   private readonly warm = new Map<number, number | undefined>();
@@ -74,8 +75,10 @@ export class LauncherClient implements EvaluationSpawner {
    */
   constructor(
     private readonly baseEnv: Record<string, string>,
-    private readonly start: { args: string[]; cwd: string } = launcherArgs(),
-  ) {}
+    start?: { args: string[]; cwd: string },
+  ) {
+    this.start = start ?? launcherArgs();
+  }
 
   /** The launcher's process id while it runs (tests kill it to see that nothing is lost). */
   get launcherPid(): number | undefined {
