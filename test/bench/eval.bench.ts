@@ -417,7 +417,11 @@ async function main(): Promise<void> {
         trivial: trivial.map((f) => rounded(f, 1)),
         sleep50ms: sleepy.map((f) => rounded(f, 2)),
       },
+      /** What bubblewrap adds to an evaluation through the pool (one at a time; warm starts hide part of its start-up). */
       bwrapOverheadMs: 'skipped' in bwrap ? null : fixed(bwrap.perEvalMsBwrap - bwrap.perEvalMsNone, 2),
+      /** What bubblewrap adds to spawning the command directly, without warm starts (at the default parallelism). */
+      bwrapSpawnedDirectlyOverheadMs:
+        'skipped' in bwrap || bwrap.parallelism !== equal.parallelism ? null : fixed(1000 / bwrap.directEvalsPerSec - 1000 / equal.directEvalsPerSec, 2),
       bwrap:
         'skipped' in bwrap
           ? bwrap
