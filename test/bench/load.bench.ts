@@ -38,6 +38,16 @@ async function bundleCli(dir: string): Promise<string> {
     banner: { js: "const __importMetaUrl = require('url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
   });
+  // The evaluation launcher next to the CLI, where the CLI looks for it (as in dist/).
+  await esbuild.build({
+    entryPoints: [join(repo, 'src/core/evaluate/launcher/launcherProcess.ts')],
+    outfile: join(dir, 'evaluation-launcher.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    logLevel: 'warning',
+  });
   const wasm = join(dir, 'wasm');
   mkdirSync(wasm);
   const grammars = join(repo, 'node_modules/@vscode/tree-sitter-wasm/wasm');
@@ -56,6 +66,26 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined {
 }
 
 const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
+
+/** Child processes of `parent` that are evaluation launchers. */
+function launcherPids(parent: number): number[] {
+  try {
+    return readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number)
+      .filter((child) => {
+        try {
+          return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('evaluation-launcher');
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return [];
+  }
+}
 
 async function main(): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'genesis-load-'));
@@ -94,10 +124,13 @@ async function main(): Promise<number> {
     });
     const rssSamples: { atS: number; evaluations: number; rssMb: number }[] = [];
     let peakKb = 0;
+    /** Peak RSS of each evaluation launcher (child processes of the CLI), by pid. */
+    const launcherPeakKb = new Map<number, number>();
     const sampler = setInterval(() => {
       const rss = statusKb(pid, 'VmRSS');
       const hwm = statusKb(pid, 'VmHWM');
       if (hwm !== undefined) peakKb = Math.max(peakKb, hwm);
+      for (const launcher of launcherPids(pid)) launcherPeakKb.set(launcher, Math.max(launcherPeakKb.get(launcher) ?? 0, statusKb(launcher, 'VmHWM') ?? 0));
       if (rss !== undefined) rssSamples.push({ atS: Math.round((performance.now() - started) / 100) / 10, evaluations: doneAt.length - 1, rssMb: mb(rss) });
     }, 250);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -125,6 +158,8 @@ async function main(): Promise<number> {
       wallSeconds: Math.round(wallS * 10) / 10,
       evaluationsPerSecond: Math.round((EVALUATIONS / wallS) * 10) / 10,
       peakRssMb: mb(peakKb),
+      /** The evaluation launchers' peak RSS, each (separate processes, not in peakRssMb). */
+      launcherPeakRssMb: [...launcherPeakKb.values()].map(mb),
       rssTargetMb: RSS_TARGET_MB,
       withinTarget: mb(peakKb) < RSS_TARGET_MB,
       rssAt10PercentMb: rss10,
@@ -146,6 +181,7 @@ async function main(): Promise<number> {
     writeFileSync(join(out, file), JSON.stringify(results, null, 2) + '\n');
     console.log(`load (${MODEL} mutations): ${EVALUATIONS} evaluations, ${CONCURRENCY} in flight, ${results.wallSeconds} s (${results.evaluationsPerSecond}/s), ${summary.candidates} candidates`);
     console.log(`  peak RSS of the CLI ${results.peakRssMb} MB (target < ${RSS_TARGET_MB} MB); RSS ${rss10} MB at 10% → ${rssEnd} MB at the end (${results.rssGrowthMbPer1000} MB per 1,000 evaluations)`);
+    console.log(`  evaluation launchers (separate processes): peak RSS ${results.launcherPeakRssMb.join(' MB, ')} MB`);
     console.log(`  per candidate: first ${WINDOW} ${results.firstWindowMsPerCandidate} ms, last ${WINDOW} ${results.lastWindowMsPerCandidate} ms (×${results.slowdown})`);
     console.log(`  run log ${results.runDirMb} MB; wrote test/bench/results/${file}`);
     return results.withinTarget && results.slowdown < 1.5 ? 0 : 1;
