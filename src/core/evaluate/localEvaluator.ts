@@ -1,6 +1,7 @@
 // Runs an evaluator command on this machine (contract v1): every evaluation in its own copy of the
 // workspace (a reused, checked slot for small workspaces, a fresh copy for large ones), bubblewrap
-// when available, limits on time, memory and output.
+// when available, limits on time, memory and output. Processes are started by the evaluation
+// launchers (spawner.ts, launcher/), and a free slot's next one is started ahead (a warm start).
 import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
