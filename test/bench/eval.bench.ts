@@ -20,7 +20,6 @@
 // Last, "large host": the same comparison after this process has grown to the size of a VS Code
 // extension host, for the pool spawning from here and through the launchers.
 import { spawn } from 'node:child_process';
-import * as esbuild from 'esbuild';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +28,7 @@ import { LocalEvaluator, type SandboxPreference, type SpawnFrom } from '../../sr
 import { runCommand } from '../../src/core/evaluate/processRunner';
 import { SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
 import { WorkSlotPool } from '../../src/core/evaluate/workSlots';
+import { bundleLauncher } from './lib/launcherBundle';
 
 const QUICK = process.argv.includes('--quick');
 /** Where the pool starts processes: the default (the launchers), or --spawn-from=this-process. */
@@ -119,25 +119,10 @@ function poolJob(evaluator: LocalEvaluator): () => Promise<void> {
   };
 }
 
-/**
- * The launcher as the extension ships it (bundled, plain Node), not its TypeScript through tsx:
- * a launcher with tsx's loader in it is a larger process, and forks slower.
- */
-let launcherScript: string | undefined;
-async function bundledLauncher(): Promise<string> {
-  if (!launcherScript) {
-    const dir = mkdtempSync(join(tmpdir(), 'genesis-bench-launcher-'));
-    launcherScript = join(dir, 'evaluation-launcher.js');
-    await esbuild.build({
-      entryPoints: [join(__dirname, '../../src/core/evaluate/launcher/launcherProcess.ts')],
-      outfile: launcherScript,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      logLevel: 'warning',
-    });
-  }
+/** The launcher as shipped (bundled once per benchmark run). */
+let launcherScript: Promise<string> | undefined;
+function bundledLauncher(): Promise<string> {
+  launcherScript ??= bundleLauncher(join(mkdtempSync(join(tmpdir(), 'genesis-bench-launcher-')), 'evaluation-launcher.js'));
   return launcherScript;
 }
 

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { startLlmServer, tunerReply, type LlmServer } from '../fixtures/llmServer';
+import { bundleLauncher } from './lib/launcherBundle';
 
 const repo = join(__dirname, '..', '..');
 const EVALUATIONS = Number(process.env.GENESIS_LOAD_EVALUATIONS ?? 5000);
@@ -39,15 +40,7 @@ async function bundleCli(dir: string): Promise<string> {
     logLevel: 'warning',
   });
   // The evaluation launcher next to the CLI, where the CLI looks for it (as in dist/).
-  await esbuild.build({
-    entryPoints: [join(repo, 'src/core/evaluate/launcher/launcherProcess.ts')],
-    outfile: join(dir, 'evaluation-launcher.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    logLevel: 'warning',
-  });
+  await bundleLauncher(join(dir, 'evaluation-launcher.js'));
   const wasm = join(dir, 'wasm');
   mkdirSync(wasm);
   const grammars = join(repo, 'node_modules/@vscode/tree-sitter-wasm/wasm');

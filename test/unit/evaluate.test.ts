@@ -12,6 +12,7 @@ import { runCommand } from '../../src/core/evaluate/processRunner';
 import { findResultInStdout, parseJsonLenient, parseResultFile, validateResult } from '../../src/core/evaluate/resultContract';
 import { SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
 import type { EvaluationRequest } from '../../src/core/types';
+import { processesWith } from './processes';
 
 const repoRoot = resolve(__dirname, '../..');
 const fixtures = join(repoRoot, 'test/fixtures/evaluators');
@@ -27,18 +28,6 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
-/**
- * Process ids whose command line starts with `marker` (our own unique sleep durations): the sleeps
- * themselves, not a shell that holds the marker in its script (such as a warm start, waiting).
- */
-function processesWith(marker: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((line) => /^\s*(\d+)\s+(.*)$/.exec(line))
-    .filter((match): match is RegExpExecArray => match !== null && match[2].startsWith(marker))
-    .map((match) => Number(match[1]));
-}
 
 /** A tiny workspace: target.py plus ignored and nested files. */
 function makeWorkspace(): string {

@@ -2,7 +2,6 @@
 // with real processes: limits, cancellation, a launcher that dies, dispose, a parent that dies.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -10,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { LauncherClient } from '../../src/core/evaluate/launcher/launcherClient';
 import { lineSplitter } from '../../src/core/evaluate/launcher/protocol';
 import { commandArgv } from '../../src/core/evaluate/processRunner';
+import { alive, delay, kill, killAll, processesWith, waitUntil } from './processes';
 
 const repoRoot = resolve(__dirname, '../..');
 const tsxLoader = pathToFileURL(join(repoRoot, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
@@ -28,49 +28,6 @@ after(() => {
   for (const c of clients) c.dispose();
 });
 
-/** Process ids whose command line contains `marker` (our own unique sleep durations). */
-function processesWith(marker: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(marker) && !line.includes('ps -eo'))
-    .map((line) => Number(line.trim().split(/\s+/)[0]));
-}
-
-function killAll(marker: string): void {
-  for (const pid of processesWith(marker)) kill(pid);
-}
-
-function kill(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-/** Whether a process runs (a zombie nobody reaped yet counts as gone). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls `condition` every 25 ms for up to `ms`; true as soon as it holds. */
-async function waitUntil(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    if (condition()) return true;
-    if (Date.now() >= deadline) return false;
-    await delay(25);
-  }
-}
 
 describe('launcher protocol', () => {
   it('splits lines across chunks and keeps a multi-byte character split between buffers whole', () => {

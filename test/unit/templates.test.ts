@@ -194,3 +194,24 @@ describe('cuda template example (GPU sum)', { skip: python }, () => {
     assertFails(broken, /compile error \(.*-arch=sm_\d+ \.\.\.\):\n.*reduce\.cu\(\d+\): error/);
   });
 });
+
+// The examples are their template copied and its marked EDIT block filled in: nothing else may
+// drift apart (the harness code is written twice on purpose, so that each folder works alone).
+describe('examples match their templates outside the EDIT block', () => {
+  /** The file's lines with the `# ---- EDIT ...` block (up to the next `# ----` rule) cut out. */
+  const outsideEditBlock = (path: string): string[] => {
+    const lines = readFileSync(path, 'utf8').split('\n');
+    const start = lines.findIndex((line) => line.startsWith('# ---- EDIT'));
+    const end = lines.findIndex((line, i) => i > start && line.startsWith('# ----'));
+    assert.ok(start >= 0 && end > start, `${path} has no EDIT block`);
+    return [...lines.slice(0, start), ...lines.slice(end + 1)];
+  };
+  for (const language of ['cpp', 'rust', 'cuda']) {
+    it(`${language}/example/evaluate.py`, () => {
+      assert.deepEqual(
+        outsideEditBlock(join(EVALUATORS, language, 'example', 'evaluate.py')),
+        outsideEditBlock(join(EVALUATORS, language, 'template', 'evaluate.py')),
+      );
+    });
+  }
+});

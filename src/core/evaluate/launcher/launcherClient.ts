@@ -8,9 +8,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { killGroup, runProcess, type ProcessOutcome, type SuperviseOptions } from '../processRunner';
-import type { EvaluationSpawner, SpawnOptions, SpawnRunOptions, WarmStart } from '../spawner';
-import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TAIL_BYTES } from '../processRunner';
+import { DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_TAIL_BYTES, killGroup, type ProcessOutcome, type SuperviseOptions } from '../processRunner';
+import { ThisProcessSpawner, type EvaluationSpawner, type SpawnOptions, type SpawnRunOptions, type WarmStart } from '../spawner';
 import { TailBuffer } from '../tailBuffer';
 import { lineSplitter, type LauncherReply, type LauncherRequest } from './protocol';
 
@@ -64,6 +63,8 @@ function failedOutcome(reason: string, started: number, fields: Partial<ProcessO
 export class LauncherClient implements EvaluationSpawner {
   private child: ChildProcessWithoutNullStreams | undefined;
   private readonly start: { args: string[]; cwd: string };
+  /** Runs that cannot go through a launcher are started here. */
+  private readonly here: ThisProcessSpawner;
   private readonly pending = new Map<number, Pending>();
   /** Warm processes waiting in the launcher, by request id: their pids once known. */
   private readonly warm = new Map<number, number | undefined>();
@@ -83,6 +84,7 @@ export class LauncherClient implements EvaluationSpawner {
     start?: { args: string[]; cwd: string },
   ) {
     this.start = start ?? launcherArgs();
+    this.here = new ThisProcessSpawner(baseEnv);
   }
 
   /** The launcher's process id while it runs (tests kill it to see that nothing is lost). */
@@ -96,7 +98,7 @@ export class LauncherClient implements EvaluationSpawner {
   }
 
   run(argv: string[], options: SpawnRunOptions): Promise<ProcessOutcome> {
-    const runHere = () => runProcess(argv, { ...options, env: { ...this.baseEnv, ...options.env } });
+    const runHere = () => this.here.run(argv, options);
     if (!(this.usesLauncher ? this.launcher() : undefined)) return runHere();
     const id = this.nextId++;
     return this.supervised(id, options, runHere, () =>
