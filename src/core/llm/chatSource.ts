@@ -2,7 +2,7 @@
 // the requested mode, call with our retry policy, shrink the prompt once if the model says it is
 // too long, count tokens and cost, and turn the reply into a child (or a clear reason why not).
 import { applyReply } from '../mutate/parseReply';
-import { buildMutationPrompt, codeToEdit, type PromptLimits } from '../mutate/prompt';
+import { buildMutationPrompt, codeToEdit, firstLineIndentIn, type PromptLimits } from '../mutate/prompt';
 import type { MutationKind, MutationMode, MutationProposal, MutationRequest } from '../types';
 import { isContextTooLong } from './httpErrors';
 import { costFromPrice, type TokenPrice } from './pricing';
@@ -111,13 +111,17 @@ export async function proposeWithChat(
   const accounted = { ...base, reply: streamed.text, tokensIn, tokensOut, costUsd };
 
   if (streamed.truncated) return { ...accounted, kind: failKind, error: TRUNCATED_ERROR, summary: 'truncated reply' };
-  const applied = applyReply(codeToEdit(request), streamed.text, request.language);
+  const applied = applyReply(codeToEdit(request), streamed.text, request.language, {
+    functionName: request.functionName,
+    baseIndent: firstLineIndentIn(request.fileText, request.parentCode),
+  });
   if (!applied.ok) {
     const cut = streamed.finishReason === 'length' ? ' (the reply hit the max-tokens limit)' : '';
     const lineageNote =
-      applied.unmatched !== undefined
+      applied.note ??
+      (applied.unmatched !== undefined
         ? `an earlier SEARCH block did not match: \`${applied.unmatched}\`; copy SEARCH lines exactly, whitespace included, from the code shown`
-        : undefined;
+        : undefined);
     return {
       ...accounted,
       kind: failKind,
