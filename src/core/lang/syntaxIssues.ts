@@ -1,6 +1,8 @@
-// Syntax problems in a parse tree: ERROR and MISSING nodes, as short, located messages.
+// Syntax problems in a parse tree: ERROR and MISSING nodes, as short, located messages; for
+// Python also the indentation errors the grammar lets through.
 import type { Node, Tree } from 'web-tree-sitter';
 import type { LanguageId, SyntaxIssue } from '../types';
+import { pythonIndentationIssues } from './pythonIndentation';
 
 export const MAX_SYNTAX_ISSUES = 20;
 const SNIPPET_LENGTH = 30;
@@ -8,6 +10,7 @@ const SNIPPET_LENGTH = 30;
 /**
  * The ERROR and MISSING nodes of the tree, outermost first, at most `limit`. For C++ the CUDA
  * extensions the grammar does not know (`__global__`, `kernel<<<grid, block>>>`) are not issues.
+ * For Python, IndentationError/TabError lines join them (in line order), one issue per line.
  */
 export function collectSyntaxIssues(
   tree: Tree,
@@ -33,7 +36,10 @@ export function collectSyntaxIssues(
     }
   };
   visit(tree.rootNode);
-  return issues;
+  if (language !== 'python' || issues.length >= limit) return issues;
+  const taken = new Set(issues.map((issue) => issue.line));
+  const indentation = pythonIndentationIssues(text, limit).filter((issue) => !taken.has(issue.line));
+  return [...issues, ...indentation].sort((a, b) => a.line - b.line || a.column - b.column).slice(0, limit);
 }
 
 function issueAt(node: Node, message: string): SyntaxIssue {
