@@ -472,6 +472,22 @@ describe('TreeSitterService', () => {
       assert.ok(go.length > 0 && go.every((issue) => issue.line >= 2), JSON.stringify(go));
     });
 
+    it('reports the Python indentation errors tree-sitter parses without ERROR nodes', async () => {
+      // A helper's body pasted one level too deep, then a dedent to no outer level.
+      const misplaced = 'class Model:\n    def _scale(v):\n        return v * 2\n\n            def score(self, x):\n            return _scale(x)\n    def other(self):\n      pass\n  x = 1\n';
+      const issues = await service.syntaxIssues(misplaced, 'python');
+      assert.deepEqual(issues.map((issue) => [issue.line, issue.message]), [
+        [4, 'unexpected indent (IndentationError)'],
+        [8, 'unindent does not match any outer indentation level (IndentationError)'],
+      ]);
+      const noBody = await service.syntaxIssues('def f(x):\nreturn x\n', 'python');
+      assert.ok(noBody.length > 0, 'a def without an indented body is an error');
+      const tabs = await service.syntaxIssues('def f(x):\n\ty = 1\n        return y\n', 'python');
+      assert.deepEqual(tabs.map((issue) => issue.message), ['inconsistent use of tabs and spaces in indentation (TabError)']);
+      const fine = 'def f(a,\n      b):  # comment:\n    s = """doc\nnot code:\n  at all\n"""\n    t = (a +\n         b)\n    if t: return s\n    return t\n';
+      assert.deepEqual(await service.syntaxIssues(fine, 'python'), []);
+    });
+
     it('caps the number of issues', async () => {
       const garbage = Array.from({ length: 200 }, (_, i) => `def f${i}(:\n    pass\n`).join('');
       const issues = await service.syntaxIssues(garbage, 'python');
