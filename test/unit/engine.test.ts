@@ -421,4 +421,45 @@ describe('EvolutionRun: memory', () => {
     const log = readFileSync(join(dir, 'run-m', 'events.jsonl'), 'utf8');
     assert.equal(log.split('P'.repeat(5000)).length - 1, 4, 'each prompt is written once');
   });
+
+  it('writes the code and diff of a big rewrite once per node, not in every event; the log loads them back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-big-'));
+    dirs.push(dir);
+    const store = new RunStore(dir);
+    const recorder = store.openRecorder('run-b');
+    let calls = 0;
+    const padding = 'pad '.repeat(50_000); // a 200 KB comment in the rewritten function
+    const big: MutationSource = {
+      id: 'big',
+      propose: async () => {
+        calls++;
+        const code = `def f(x):\n    # big-${calls} ${padding}\n    return ${(1 + calls / 10).toFixed(2)} * x + 0.5`;
+        return { kind: 'full-rewrite', summary: 's', model: 'big', tokensIn: 1, tokensOut: 1, costUsd: 0, prompt: 'p', reply: '```python\n' + code + '\n```', code };
+      },
+    };
+    const run = new EvolutionRun(config({ budget: 5, concurrency: 1 }), { runId: 'run-b', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [big], { record: (e) => recorder.record(e, run.summary()) }));
+    await run.start();
+    recorder.close();
+    const log = readFileSync(join(dir, 'run-b', 'events.jsonl'), 'utf8');
+    for (let n = 1; n <= 4; n++) {
+      // Once in the reply, once in the code, once in the diff: not again in each status change.
+      assert.equal(log.split(`big-${n} `).length - 1, 3, `node ${n}'s text is written 3 times`);
+    }
+    assert.ok(log.length < 4 * 3 * padding.length * 1.1, `log of ${log.length} bytes`);
+    const stored = await store.load('run-b');
+    const live = new Map(run.nodes().map((n) => [n.id, n]));
+    for (const node of stored.nodes) {
+      assert.equal(node.code, live.get(node.id)?.code, `code of node ${node.id}`);
+      assert.equal(node.diff, live.get(node.id)?.diff, `diff of node ${node.id}`);
+    }
+    assert.equal(stored.summary.evaluations, 5);
+    // A resumed run appends to the same log: its first event of a node is complete again.
+    const again = store.openRecorder('run-b');
+    const resumedNode = { ...live.get('2')!, status: 'done' as const };
+    again.record({ type: 'node-updated', node: resumedNode }, run.summary());
+    again.close();
+    assert.equal((await store.load('run-b')).nodes.find((n) => n.id === '2')?.code, resumedNode.code);
+    const lastLine = readFileSync(join(dir, 'run-b', 'events.jsonl'), 'utf8').trimEnd().split('\n').pop() ?? '';
+    assert.ok(lastLine.includes('big-2 '), 'the first event after reopening carries the code');
+  });
 });

@@ -18,6 +18,12 @@ export interface StoredRun {
   warnings: string[];
 }
 
+/** A node event as the log holds it: code and diff absent while unchanged (see RunRecorder). */
+interface StoredNodeEvent {
+  type: 'node-added' | 'node-updated';
+  node: Omit<CandidateNode, 'code' | 'diff'> & Partial<Pick<CandidateNode, 'code' | 'diff'>>;
+}
+
 interface SummaryFile extends RunSummary {
   /** Process that wrote the run while it was running: a dead one means the run was interrupted. */
   pid?: number;
@@ -142,6 +148,12 @@ export class RunRecorder {
   private pendingBytes = 0;
   private droppedEvents = 0;
   private droppedEvaluations = 0;
+  /**
+   * The code and diff last written for each node. Later events of a node leave them out while
+   * they are unchanged (a big rewrite would otherwise be copied into every status change), and a
+   * new node leaves out its code while it is still its parent's; the loader fills them back.
+   */
+  private readonly written = new Map<string, { code: string; diff: string }>();
 
   constructor(
     private readonly dir: string,
@@ -162,7 +174,8 @@ export class RunRecorder {
   record(event: RunEvent, summary: RunSummary): void {
     if (this.fd === undefined) return;
     const evaluated = (event.type === 'node-updated' || event.type === 'node-added') && event.node.evaluation !== undefined;
-    this.enqueue({ bytes: Buffer.from(JSON.stringify(event) + '\n', 'utf8'), written: 0, evaluated });
+    const accepted = this.enqueue({ bytes: Buffer.from(JSON.stringify(this.compact(event)) + '\n', 'utf8'), written: 0, evaluated });
+    if (accepted) this.remember(event);
     this.flush();
     const finalNodeUpdate = event.type === 'node-updated' && event.node.status !== 'generating' && event.node.status !== 'evaluating';
     if (event.type === 'run-started' || event.type === 'run-status' || finalNodeUpdate) {
@@ -210,15 +223,32 @@ export class RunRecorder {
     return this.summary;
   }
 
-  private enqueue(entry: PendingEvent): void {
+  /** The event as written: a node's unchanged code and diff left out (see `written`). */
+  private compact(event: RunEvent): RunEvent | StoredNodeEvent {
+    if (event.type !== 'node-added' && event.type !== 'node-updated') return event;
+    const { code, diff, ...rest } = event.node;
+    const own = this.written.get(rest.id);
+    const parentCode = event.type === 'node-added' && rest.parentId !== null ? this.written.get(rest.parentId)?.code : undefined;
+    const knownCode = own ? own.code : parentCode;
+    return { type: event.type, node: { ...rest, ...(code === knownCode ? {} : { code }), ...(own?.diff === diff ? {} : { diff }) } };
+  }
+
+  private remember(event: RunEvent): void {
+    const node = event.type === 'run-started' ? event.root : event.type === 'node-added' || event.type === 'node-updated' ? event.node : undefined;
+    if (node) this.written.set(node.id, { code: node.code, diff: node.diff });
+  }
+
+  /** False when the event was dropped (memory cap reached while the disk refuses writes). */
+  private enqueue(entry: PendingEvent): boolean {
     if (this.pendingBytes + entry.bytes.length > MAX_PENDING_BYTES && this.pending.length > 0) {
       // Memory is bounded: past the cap, new events are counted, not kept.
       this.droppedEvents++;
       if (entry.evaluated) this.droppedEvaluations++;
-      return;
+      return false;
     }
     this.pending.push(entry);
     this.pendingBytes += entry.bytes.length;
+    return true;
   }
 
   /** Writes pending events in order; stops at the first failure and keeps the rest. */
@@ -342,9 +372,15 @@ export function replayEvents(text: string): StoredRun | undefined {
         break;
       case 'node-added':
       case 'node-updated': {
-        // Prompt and reply are written once; later snapshots of the node leave them out.
-        const previous = nodes.get(event.node.id)?.mutation;
+        // Prompt and reply are written once; later snapshots of the node leave them out, and its
+        // code and diff while unchanged (a new node's code while it is its parent's).
+        const earlier = nodes.get(event.node.id);
+        const previous = earlier?.mutation;
         const node = event.node;
+        if (typeof node.code !== 'string') {
+          node.code = earlier?.code ?? (node.parentId !== null ? nodes.get(node.parentId)?.code : undefined) ?? '';
+        }
+        if (typeof node.diff !== 'string') node.diff = earlier?.diff ?? '';
         if (previous && node.mutation && node.mutation.prompt === undefined && node.mutation.reply === undefined && (previous.prompt !== undefined || previous.reply !== undefined)) {
           node.mutation = { ...node.mutation, ...(previous.prompt !== undefined ? { prompt: previous.prompt } : {}), ...(previous.reply !== undefined ? { reply: previous.reply } : {}) };
         }
