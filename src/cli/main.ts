@@ -2,6 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { languageFor } from '../core/lang/languages';
+import { decodeSourceFile } from '../core/lang/sourceEncoding';
 import { devWasmPaths, TreeSitterService, wasmPathsIn, type TreeSitterPaths } from '../core/lang/treeSitter';
 import {
   parseRunnersFile, parseStageFlag, parseStages, resolveRunner, RunnerConfigError, type RunnersConfig, type RunnersFile,
@@ -78,7 +79,10 @@ async function evolve(argv: string[]): Promise<number> {
   if (!functionName && !lineText) throw new UsageError('give --function NAME or --line N');
   const language = languageFor(undefined, filePath);
   if (!language) throw new UsageError(`unsupported language for ${filePath} (supported: .py .ts .tsx .js .jsx .mjs .cjs .rs .go .cpp .cc .cxx .hpp .h .c .cu)`);
-  const fileText = readFileSync(filePath, 'utf8');
+  // Not 'utf8' decoding: that would turn other encodings' bytes into U+FFFD silently.
+  const decoded = decodeSourceFile(readFileSync(filePath), filePath);
+  if (!decoded.ok) throw new Error(decoded.error);
+  const fileText = decoded.text;
   const workspaceRoot = resolve(single(args, 'workspace') ?? defaultWorkspace(filePath));
   const runsDir = resolve(single(args, 'runs-dir') ?? join(workspaceRoot, '.genesis', 'runs'));
   const json = args.switches.has('json');

@@ -5,6 +5,7 @@ import type { FunctionLocation } from '../core/types';
 import type { FunctionLocator } from './functionAtCursor';
 import type { RunManager } from './runManager';
 import { rootOf, type RunSnapshot } from './runSnapshot';
+import { sourceEncodingProblem } from './sourceEncoding';
 
 export type AcceptResult = { applied: true; message: string } | { applied: false; message: string };
 
@@ -47,6 +48,9 @@ export async function acceptCandidate(
   }
 
   const name = snapshot.config.functionName;
+  // Accept never changes bytes outside the function: a file VS Code cannot hold byte for byte is refused.
+  const encodingProblem = await sourceEncodingProblem(vscode.Uri.file(snapshot.config.filePath));
+  if (encodingProblem) return { applied: false, message: `Genesis: ${encodingProblem} Candidate not applied.` };
   const document = await vscode.workspace.openTextDocument(vscode.Uri.file(snapshot.config.filePath));
   const text = document.getText();
   const location = await locateRunFunction(locator, text, snapshot);

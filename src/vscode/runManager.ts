@@ -18,6 +18,7 @@ import { readSettings, runsDirFor, type GenesisSettings } from './settings';
 import { buildExtraPrmScorers } from './prmScorers';
 import { languageModelApi, vscodeLmSourceFor } from './vscodeLmSource';
 import { rootOf, type RunSnapshot } from './runSnapshot';
+import { sourceEncodingProblem } from './sourceEncoding';
 
 /** What the user chose in the evolve QuickPick (or a test passed through the API). */
 export interface RunChoices {
@@ -92,6 +93,8 @@ export class RunManager implements vscode.Disposable {
     requireTrust();
     const { document, language, location, choices } = request;
     if (document.uri.scheme !== 'file') throw new Error('Genesis: save the file first; runs need a file on disk.');
+    const encodingProblem = await sourceEncodingProblem(document.uri);
+    if (encodingProblem) throw new Error(`Genesis: ${encodingProblem}`);
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
     const workspaceRoot = folder?.uri.fsPath ?? dirname(document.uri.fsPath);
     const settings = readSettings(document.uri);

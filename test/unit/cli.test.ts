@@ -1,7 +1,7 @@
 // The CLI as a user runs it: a real process, the real Python example, real evaluators.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -92,6 +92,23 @@ describe('genesis CLI', () => {
     const noFunction = genesis(ws, ['evolve', 'approx.py', '--function', 'nope', '--evaluator', 'true']);
     assert.equal(noFunction.code, 1);
     assert.match(noFunction.stderr, /function nope not found/);
+  });
+
+  it('refuses a source file that is not UTF-8, naming the bytes and the encoding, and leaves it byte for byte', () => {
+    const ws = workspace();
+    // Latin-1 "é" (0xE9) in a comment outside the function: decoding as UTF-8 would make it U+FFFD.
+    const latin1 = Buffer.concat([
+      Buffer.from('# caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\ndef f(x):\n    return 2.0 * x\n'),
+    ]);
+    writeFileSync(join(ws, 'latin.py'), latin1);
+    const r = genesis(ws, ['evolve', 'latin.py', '--function', 'f', '--evaluator', 'true', '--budget', '2', '--no-sandbox']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /latin\.py is not valid UTF-8 \(byte 0xE9 at line 1, column 6; Latin-1 or Windows-1252\?\)/);
+    assert.match(r.stderr, /UTF-8 files only/);
+    assert.deepEqual(readFileSync(join(ws, 'latin.py')), latin1, 'the file is untouched');
+    assert.ok(!existsSync(join(ws, '.genesis', 'runs')) || readdirSync(join(ws, '.genesis', 'runs')).length === 0, 'no run was started');
   });
 
   it('fails a run clearly when the evaluator command does not exist', () => {
