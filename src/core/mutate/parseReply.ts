@@ -3,7 +3,7 @@
 // around blocks, fences, marker lengths, indentation shifts, CRLF, helper functions next to the
 // target, a renamed function) and names what did not fit.
 import type { LanguageId, MutationKind } from '../types';
-import { indentChar, isBlank, leadingWhitespace, reindentRewrite, shiftLine } from './reindent';
+import { indentChar, isBlank, leadingWhitespace, matchIndentStyle, reindentRewrite, shiftLine } from './reindent';
 import { plainName, splitItems, type CodeItem } from './replyItems';
 
 export type ApplyResult =
@@ -39,9 +39,11 @@ type Failure = { ok: false; error: string; unmatched?: string; note?: string };
  */
 export function applyReply(parentCode: string, reply: string, language: LanguageId, options: ApplyOptions = {}): ApplyResult {
   if (reply.trim().length === 0) return { ok: false, error: 'empty reply' };
+  const answer = withoutReasoning(reply);
+  if (!answer.ok) return answer;
   const eol = parentCode.includes('\r\n') ? '\r\n' : '\n';
   const parentLines = splitLines(parentCode);
-  const replyLines = splitLines(reply);
+  const replyLines = splitLines(answer.text);
   const name = options.functionName ? plainName(options.functionName) : functionNameOf(parentLines);
   const baseIndent = options.baseIndent ?? '';
 
@@ -69,7 +71,34 @@ export function applyReply(parentCode: string, reply: string, language: Language
   if (!named.ok) return named;
   const code = joinLines(named.lines, eol, parentCode);
   if (sameIgnoringTrailingWhitespace(code, parentCode)) return { ok: false, error: 'no change' };
+  if (BROKEN_TEXT.test(code) && !BROKEN_TEXT.test(parentCode)) {
+    const error = 'the reply has text that was not valid UTF-8 (U+FFFD or a lone surrogate) in its code';
+    return { ok: false, error, note: `an earlier reply was refused: ${error}` };
+  }
   return { ok: true, code, kind, blocks: parsed.blocks.length };
+}
+
+/** Replacement characters and lone surrogates: bytes a broken stream could not decode. */
+const BROKEN_TEXT = /\uFFFD|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const REASONING_BLOCK = /<(think|thinking|reasoning)>[\s\S]*?<\/\1>/gi;
+const REASONING_OPEN = /<(think|thinking|reasoning)>/i;
+const REASONING_CLOSE = /<\/(think|thinking|reasoning)>/i;
+
+/**
+ * The reply without the model's reasoning (`<think>…</think>` and the like), which may hold
+ * drafts and SEARCH blocks the model later dropped. A close tag without an open one (some
+ * servers strip it) ends the reasoning; an open tag never closed runs to the end.
+ */
+function withoutReasoning(reply: string): { ok: true; text: string } | Failure {
+  let text = reply.replace(REASONING_BLOCK, '');
+  const close = REASONING_CLOSE.exec(text);
+  if (close) text = text.slice(close.index + close[0].length);
+  const open = REASONING_OPEN.exec(text);
+  if (open) {
+    text = text.slice(0, open.index);
+    if (text.trim().length === 0) return { ok: false, error: `the reply is only a <${open[1]}> block that never closed (cut off before the answer?)` };
+  }
+  return { ok: true, text };
 }
 
 /** The function's lines as they sit in the file (first line at its indentation), for splitting. */
@@ -96,11 +125,12 @@ function functionNames(items: readonly CodeItem[]): string[] {
  */
 function placeRewrite(
   parentLines: readonly string[],
-  rewrite: readonly string[],
+  rewrite: string[],
   language: LanguageId,
   name: string | null,
   baseIndent: string,
 ): { ok: true; lines: string[] } | Failure {
+  rewrite = matchIndentStyle(rewrite, parentLines);
   const parentItems = splitItems(asInFile(parentLines, baseIndent), language);
   const replyItems = splitItems(rewrite, language);
   const single = () => ({ ok: true as const, lines: reindentRewrite(parentLines, rewrite) });
@@ -281,7 +311,7 @@ function applyBlocks(
 ): { ok: true; lines: string[] } | Failure {
   let lines = [...parentLines];
   for (let b = 0; b < blocks.length; b++) {
-    const block = trimBlankEdges(blocks[b]);
+    const block = trimBlankEdges(inParentStyle(blocks[b], lines));
     const which = `SEARCH block ${b + 1} of ${blocks.length}`;
     const matches = firstFound([
       () => findExact(lines, block.search),
@@ -311,6 +341,12 @@ function applyBlocks(
     lines = [...lines.slice(0, match.start), ...replacement, ...lines.slice(match.start + block.search.length)];
   }
   return { ok: true, lines };
+}
+
+/** Both halves of a block in the parent's indentation style (tabs or spaces), converted alike. */
+function inParentStyle(block: SearchReplaceBlock, parentLines: readonly string[]): SearchReplaceBlock {
+  const both = matchIndentStyle([...block.search, ...block.replace], parentLines);
+  return { search: both.slice(0, block.search.length), replace: both.slice(block.search.length) };
 }
 
 /** The matches of the first strategy that finds any (stricter strategies first). */

@@ -60,3 +60,40 @@ export function reindentRewrite(parentLines: readonly string[], rewriteLines: re
   const unit = indentChar(parentLines.length > 1 ? parentLines.slice(1) : tail);
   return [lines[0].trimStart(), ...tail.map((line) => shiftLine(line, delta, unit))];
 }
+
+/**
+ * The lines with their leading whitespace in the parent's style: a reply indented with spaces for
+ * a tab-indented parent gets tabs (one per indentation step of the reply), and the other way round.
+ */
+export function matchIndentStyle(lines: readonly string[], parentLines: readonly string[]): string[] {
+  const indented = (all: readonly string[]) => all.filter((line) => !isBlank(line) && /^[ \t]/.test(line));
+  const parentIndented = indented(parentLines);
+  if (parentIndented.length === 0) return [...lines];
+  const parentChar = indentChar(parentIndented);
+  const replyIndented = indented(lines);
+  if (replyIndented.length === 0 || indentChar(replyIndented) === parentChar) return [...lines];
+  if (parentChar === '\t') {
+    const step = indentStep(replyIndented.map((line) => leadingWhitespace(line).replace(/\t/g, '').length));
+    return lines.map((line) => {
+      const indent = leadingWhitespace(line);
+      if (!indent.includes(' ')) return line;
+      const spaces = indent.replace(/\t/g, '').length;
+      const tabs = (indent.match(/\t/g) ?? []).length + Math.floor(spaces / step);
+      return '\t'.repeat(tabs) + ' '.repeat(spaces % step) + line.slice(indent.length);
+    });
+  }
+  const step = indentStep(parentIndented.map((line) => leadingWhitespace(line).length));
+  return lines.map((line) => {
+    const indent = leadingWhitespace(line);
+    return indent.includes('\t') ? indent.replace(/\t/g, ' '.repeat(step)) + line.slice(indent.length) : line;
+  });
+}
+
+/** The indentation step of a set of indentation widths: their greatest common divisor (4 when unclear). */
+function indentStep(widths: readonly number[]): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  const levels = [...new Set(widths.filter((w) => w > 0))];
+  if (levels.length === 0) return 4;
+  if (levels.length === 1) return levels[0] % 4 === 0 ? 4 : levels[0] % 2 === 0 ? 2 : levels[0];
+  return levels.reduce(gcd);
+}
