@@ -401,6 +401,8 @@ function trimBlankEdges(block: SearchReplaceBlock): SearchReplaceBlock {
     if (back) while (end > start && isBlank(lines[end - 1])) end--;
     return lines.slice(start, end);
   };
+  // A REPLACE of blank lines only deletes the SEARCH lines.
+  if (block.replace.every(isBlank)) return { search: trim(block.search, true, true), replace: [] };
   const leading = block.search.length > 0 && isBlank(block.search[0]);
   const trailing = block.search.length > 0 && isBlank(block.search[block.search.length - 1]);
   return { search: trim(block.search, true, true), replace: trim(block.replace, leading, trailing) };

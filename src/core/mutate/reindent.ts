@@ -29,6 +29,15 @@ export function shiftLine(line: string, delta: number, unit: string): string {
   return line.slice(Math.min(indent, -delta));
 }
 
+const LEADING_LINE = /^(@|#\[|\/\/|\/\*|\*|template\s*<|\[\[)/;
+
+/** Lines of the head: leading decorator/attribute/comment lines and the first line after them. */
+function headLength(lines: readonly string[]): number {
+  let k = 0;
+  while (k < lines.length - 1 && (isBlank(lines[k]) || LEADING_LINE.test(lines[k].trim()))) k++;
+  return k + 1;
+}
+
 /** Smallest indentation among the non-blank lines, or null when all are blank. */
 export function minIndent(lines: readonly string[]): number | null {
   let min: number | null = null;
@@ -51,8 +60,10 @@ export function reindentRewrite(parentLines: readonly string[], rewriteLines: re
   const lines = rewriteLines.slice(firstCode);
   const firstIndent = leadingWhitespace(lines[0]).length;
   const tail = lines.slice(1);
-  const parentTailIndent = minIndent(parentLines.slice(1));
-  const rewriteTailIndent = minIndent(tail);
+  // Decorator/attribute lines and the signature under them sit at the function's own indentation:
+  // the body below them is what lines up with the parent's body.
+  const parentTailIndent = minIndent(parentLines.slice(headLength(parentLines)));
+  const rewriteTailIndent = minIndent(lines.slice(headLength(lines)));
   let delta: number;
   if (rewriteTailIndent === null) delta = 0;
   else if (parentTailIndent === null) delta = -firstIndent; // one-line parent: keep the rewrite's own shape
