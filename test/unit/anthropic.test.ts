@@ -195,6 +195,26 @@ describe('mutation modes through the sources', () => {
     const next = buildMutationPrompt({ ...REQUEST, lineageNotes: [proposal.lineageNote ?? ''] });
     assert.match(next.user, /## Notes from earlier attempts[^]*items_that_do_not_exist/);
   });
+
+  it('an ambiguous SEARCH block is refused, and the reason reaches the next prompt of the lineage', async () => {
+    const parent = 'def score(self, x):\n        y = x * 0.5\n        y = x * 0.5\n        return y';
+    const reply = 'Changing the weight:\n<<<<<<< SEARCH\n        y = x * 0.5\n=======\n        y = x * 0.6\n>>>>>>> REPLACE';
+    const server = await serve(() => reply);
+    const request: MutationRequest = { ...REQUEST, parentCode: parent, fileText: `class Model:\n    ${parent}\n` };
+    const proposal = await source(server).propose(request, never());
+    assert.equal(proposal.code, undefined);
+    assert.equal(proposal.error, 'SEARCH block 1 of 1 matches 2 places (lines 2, 3 of the function); it must match exactly one');
+    assert.match(proposal.lineageNote ?? '', /matched 2 places; include enough surrounding lines/);
+    const next = buildMutationPrompt({ ...request, lineageNotes: [proposal.lineageNote ?? ''] });
+    assert.match(next.user, /## Notes from earlier attempts[^]*matched 2 places/);
+  });
+
+  it('helpers and a renamed function come back placed in the class and under the original name', async () => {
+    const reply = '```python\ndef score_v2(self, x):\n    return self._weight() * x + 2\n\ndef _weight(self):\n    return 0.6\n```';
+    const server = await serve(() => reply);
+    const proposal = await source(server).propose(REQUEST, never());
+    assert.equal(proposal.code, 'def score(self, x):\n        return self._weight() * x + 2\n\n    def _weight(self):\n        return 0.6');
+  });
 });
 
 describe('createMutationSource', () => {

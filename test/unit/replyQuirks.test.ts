@@ -242,6 +242,18 @@ const SHAPES: Shape[] = [
     expect: { reason: /renames `predict` to `base`, a name the function already uses/ },
   },
   {
+    name: 'Rust: a renamed target plus a new helper: renamed back, helper kept',
+    language: 'rust', file: RUST, functionName: 'area',
+    reply: fence('fn sq(v: f64) -> f64 {\n    v * v\n}\n\npub fn area_fast(r: f64) -> f64 {\n    3.14159 * sq(r)\n}', 'rust'),
+    expect: { code: 'fn sq(v: f64) -> f64 {\n    v * v\n}\n\npub fn area(r: f64) -> f64 {\n    3.14159 * sq(r)\n}' },
+  },
+  {
+    name: 'a reply with two new functions and not the target is refused',
+    language: 'python', file: PY, functionName: 'mix',
+    reply: fence('def blend(a, b):\n    return a * 0.4 + b * 0.6\n\ndef weights():\n    return (0.4, 0.6)'),
+    expect: { reason: /defines `blend`, `weights` but not `mix`; keep the function's name/ },
+  },
+  {
     name: 'a huge reply (1 MB of prose around one block)',
     language: 'python', file: PY, functionName: 'mix',
     reply: `${'Thinking about the weights. '.repeat(20_000)}\n${block('    t = b * 0.5', '    t = b * 0.3')}\n${'More notes. '.repeat(40_000)}`,

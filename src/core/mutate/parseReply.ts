@@ -142,7 +142,11 @@ function placeRewrite(
   let replyTarget = replyItems.findIndex((item) => item.name === name);
   if (replyTarget < 0) {
     // A renamed target: the one function the parent does not have (renamed back afterwards).
-    const fresh = replyItems.flatMap((item, i) => (item.name !== null && !parentNames.includes(item.name) ? [i] : []));
+    const fresh = renameCandidates(
+      replyItems.flatMap((item, i) => (item.name !== null && !parentNames.includes(item.name) ? [i] : [])),
+      (i) => replyItems[i].name ?? '',
+      name,
+    );
     if (fresh.length !== 1) {
       const defined = functionNames(replyItems).map((n) => `\`${n}\``).join(', ') || 'no function';
       const error = `the reply defines ${defined} but not \`${name}\`; keep the function's name`;
@@ -207,6 +211,19 @@ function helperOutOfReach(target: readonly string[], helpers: readonly CodeItem[
 }
 
 /**
+ * Which new names could be the renamed function: all of them when there is one; else those that
+ * contain the original name or are contained in it (`predict_v2`, `fast_predict`, `pred`).
+ */
+function renameCandidates<T>(fresh: readonly T[], nameOf: (item: T) => string, name: string): T[] {
+  if (fresh.length <= 1) return [...fresh];
+  const lower = name.toLowerCase();
+  return fresh.filter((item) => {
+    const candidate = nameOf(item).toLowerCase();
+    return candidate.includes(lower) || (candidate.length >= 3 && lower.includes(candidate));
+  });
+}
+
+/**
  * The child keeps the function's name: a reply that renamed it (`predict_v2`) is renamed back,
  * recursive calls included. Refused when the new name is one the parent already uses.
  */
@@ -227,7 +244,7 @@ function keepFunctionName(
   const childNames = namesOf(childLines);
   if (childNames.length === 0 || childNames.includes(name)) return { ok: true, lines: [...childLines] };
   const parentNames = namesOf(parentLines);
-  const fresh = childNames.filter((n) => !parentNames.includes(n));
+  const fresh = renameCandidates(childNames.filter((n) => !parentNames.includes(n)), (n) => n, name);
   if (fresh.length !== 1) {
     const error = `the reply defines ${childNames.map((n) => `\`${n}\``).join(', ')} but not \`${name}\`; keep the function's name`;
     return { ok: false, error, note: `an earlier reply ${error.slice('the reply '.length)}` };
