@@ -18,8 +18,8 @@ describe('layoutInlineDiff', () => {
     assert.equal(row.kind, 'modified');
     assert.equal(row.line, 2);
     const oldLine = '    return 1.0 + 0.9 * x';
-    assert.deepEqual(row.struck.map((r) => oldLine.slice(r.start, r.end)), ['9']);
-    assert.deepEqual(row.insertions, [{ column: oldLine.indexOf('9') + 1, text: '93' }], 'the new word follows the struck one');
+    assert.deepEqual(row.struck.map((r) => oldLine.slice(r.start, r.end)), ['0.9'], 'a number is one token');
+    assert.deepEqual(row.insertions, [{ column: oldLine.indexOf('0.9') + 3, text: '0.93' }], 'the new number follows the struck one');
     assert.deepEqual(row.addedAfter, []);
   });
 
@@ -49,6 +49,15 @@ describe('layoutInlineDiff', () => {
     const crlf = ORIGINAL.replace(/\n/g, '\r\n');
     const layout = layoutInlineDiff(crlf, ORIGINAL.replace('1.0 + x', '2.0 + x').replace('0.9 * x', '0.8 * x'));
     assert.deepEqual(layout.rows.map((r) => [r.line, r.kind]), [[1, 'modified'], [2, 'modified']]);
+  });
+
+  it('draws several tuned literals on one line as word edits', () => {
+    const oldLine = '    return 1.0 + 0.9 * x + 0.4 * x * x + 0.1 * x * x * x';
+    const newLine = '    return 1.0313 + 1.0371 * x + 0.48941 * x * x + 0.11348 * x * x * x';
+    const row = layoutInlineDiff(oldLine, newLine).rows[0]!;
+    assert.equal(row.kind, 'modified');
+    assert.deepEqual(row.struck.map((r) => oldLine.slice(r.start, r.end)), ['1.0', '0.9', '0.4', '0.1']);
+    assert.deepEqual(row.insertions.map((i) => i.text), ['1.0313', '1.0371', '0.48941', '0.11348']);
   });
 
   it('is empty for an identical candidate', () => {
