@@ -79,7 +79,8 @@ const inlineScenario = {
     const def = lines.findIndex((l) => l.startsWith(`def ${FUNCTION}(`));
     assert(def >= 0, `${FILE} defines ${FUNCTION}`);
 
-    await openFile(page, FILE);
+    // On a loaded machine the editor can take longer to take focus than openFile waits.
+    await openFile(page, FILE).catch(() => focusEditor(page, FILE));
     await goToLine(page, def + 2);
     await runCommand(page, 'Genesis: Evolve Function');
     await waitForQuickPick(page, `Genesis: evolve ${FUNCTION}`);
