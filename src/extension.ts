@@ -2,6 +2,7 @@
 // returns the GenesisApi. Nothing else happens here; work starts only when the user asks.
 import * as vscode from 'vscode';
 import { join } from 'node:path';
+import { AcceptedEdits } from './vscode/acceptUndo';
 import { createApi, type GenesisApi } from './vscode/api';
 import { CANDIDATE_SCHEME, CandidateContentProvider } from './vscode/candidateDiff';
 import { registerCommands } from './vscode/commands';
@@ -41,7 +42,7 @@ export function activate(context: vscode.ExtensionContext): GenesisApi {
     },
     log,
   );
-  const services: GenesisServices = { context, log, keys, locator, runs, panels, diffs, tree, inline };
+  const services: GenesisServices = { context, log, keys, locator, runs, panels, diffs, tree, inline, accepted: new AcceptedEdits() };
 
   context.subscriptions.push(
     runs,

@@ -7,7 +7,31 @@ import type { RunManager } from './runManager';
 import { rootOf, type RunSnapshot } from './runSnapshot';
 import { sourceEncodingProblem } from './sourceEncoding';
 
-export type AcceptResult = { applied: true; message: string } | { applied: false; message: string };
+/** What an Accept changed, so that it can be reported and undone. */
+export interface AppliedCandidate {
+  runId: string;
+  nodeId: string;
+  uri: vscode.Uri;
+  functionName: string;
+  /** The document's version right after the edit: Undo can use the editor's undo while it holds. */
+  versionAfter: number;
+  /** Offset where the function starts (before and after the edit). */
+  start: number;
+  originalText: string;
+  candidateText: string;
+  score: number | null;
+  baseline: number | null;
+}
+
+export type AcceptResult = { applied: true; message: string; edit: AppliedCandidate } | { applied: false; message: string };
+
+/** Whether Accept can apply a candidate to the function as it is now, and if not, why. */
+export type Acceptability = 'ok' | 'changed' | 'missing';
+
+export function acceptabilityOf(location: FunctionLocation | null, rootCode: string): Acceptability {
+  if (!location) return 'missing';
+  return location.text === rootCode ? 'ok' : 'changed';
+}
 
 /** Line of `index` in `text` (0-based). */
 function lineAt(text: string, index: number): number {
@@ -54,8 +78,9 @@ export async function acceptCandidate(
   const document = await vscode.workspace.openTextDocument(vscode.Uri.file(snapshot.config.filePath));
   const text = document.getText();
   const location = await locateRunFunction(locator, text, snapshot);
-  if (!location) return { applied: false, message: `Genesis: ${name} no longer exists; candidate not applied.` };
-  if (location.text !== root.code) {
+  const acceptability = acceptabilityOf(location, root.code);
+  if (!location || acceptability === 'missing') return { applied: false, message: `Genesis: ${name} no longer exists; candidate not applied.` };
+  if (acceptability === 'changed') {
     return { applied: false, message: `Genesis: ${name} changed since the run started; candidate not applied.` };
   }
 
@@ -65,6 +90,7 @@ export async function acceptCandidate(
   if (!(await vscode.workspace.applyEdit(edit))) {
     return { applied: false, message: `Genesis: VS Code refused the edit to ${name}; candidate not applied.` };
   }
+  const versionAfter = document.version;
   const visible = vscode.window.visibleTextEditors.find((e) => e.document === document);
   await vscode.window.showTextDocument(document, {
     viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One,
@@ -72,5 +98,20 @@ export async function acceptCandidate(
     preview: false,
     selection: new vscode.Range(range.start, range.start),
   });
-  return { applied: true, message: `Genesis: applied candidate #${nodeId} to ${name} (undo restores the original).` };
+  return {
+    applied: true,
+    message: `Genesis: applied candidate #${nodeId} to ${name} (undo restores the original).`,
+    edit: {
+      runId,
+      nodeId,
+      uri: document.uri,
+      functionName: name,
+      versionAfter,
+      start: location.startIndex,
+      originalText: location.text,
+      candidateText: node.code,
+      score: node.score,
+      baseline: snapshot.summary.baselineScore,
+    },
+  };
 }

@@ -5,6 +5,9 @@ import { UNTRUSTED_MESSAGE } from './evolveCommand';
 import { readSettings } from './settings';
 import { acceptAndReport, startRunAndShow, type GenesisServices } from './services';
 import type { RunsTreeElement } from './runsTreeView';
+import type { InlineView } from './inlineCandidate';
+
+export type { InlineView } from './inlineCandidate';
 
 export interface RunOverrides {
   evaluatorCommand?: string;
@@ -33,6 +36,8 @@ export interface GenesisApi {
   runsViewItems(runId?: string): Promise<RunsViewItem[]>;
   /** The candidate shown inline in the editor (decorations + CodeLens), if any. */
   inlineCandidate(): { runId: string; nodeId: string } | undefined;
+  /** What the inline diff draws in the editor now (lines, struck and inserted text), if anything. */
+  inlineView(): InlineView | undefined;
 }
 
 export interface RunsViewItem {
@@ -92,5 +97,6 @@ export function createApi(s: GenesisServices): GenesisApi {
       });
     },
     inlineCandidate: () => s.inline.current(),
+    inlineView: () => s.inline.view(),
   };
 }

@@ -66,10 +66,31 @@ export class CandidateContentProvider implements vscode.TextDocumentContentProvi
     this.changed.fire(left);
     const label = node?.score !== null && node?.score !== undefined ? ` (score ${formatScore(node.score)})` : '';
     const leftLabel = leftWhich === CURRENT ? 'current' : `parent #${leftWhich}`;
+    // Its own tab (preview: false keeps the file's preview tab), in the column next to the
+    // file's editor: the code stays readable and the diff gets a whole column, not the panel's.
     await vscode.commands.executeCommand('vscode.diff', left, right, `${functionName}: ${leftLabel} ↔ candidate #${nodeId}${label}`, {
-      preview: true,
-      viewColumn: vscode.ViewColumn.One,
+      preview: false,
+      viewColumn: columnBesideFile(filePath),
     });
     return true;
   }
+}
+
+function columnBesideFile(filePath: string): vscode.ViewColumn {
+  const fileEditor = vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === 'file' && e.document.uri.fsPath === filePath);
+  const column = fileEditor?.viewColumn;
+  return column !== undefined && column < vscode.ViewColumn.Nine ? ((column + 1) as vscode.ViewColumn) : vscode.ViewColumn.Beside;
+}
+
+/** Closes the diff tabs that show candidate `nodeId` of run `runId` (after it was accepted). */
+export async function closeCandidateDiffTabs(runId: string, nodeId: string): Promise<number> {
+  const tabs = vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => {
+      if (!(tab.input instanceof vscode.TabInputTextDiff) || tab.input.modified.scheme !== CANDIDATE_SCHEME) return false;
+      const parsed = parseUri(tab.input.modified);
+      return parsed?.runId === runId && parsed.which === nodeId;
+    });
+  if (tabs.length > 0) await vscode.window.tabGroups.close(tabs);
+  return tabs.length;
 }

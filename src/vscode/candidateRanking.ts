@@ -17,3 +17,8 @@ export function nextCandidate(ranked: readonly CandidateNode[], nodeId: string |
   const next = open[(at + 1) % open.length];
   return next && next.id === nodeId && rejected.has(nodeId) ? undefined : next;
 }
+
+/** The candidate before `nodeId` in the ranking, skipping rejected ones; wraps around. */
+export function previousCandidate(ranked: readonly CandidateNode[], nodeId: string | undefined, rejected: ReadonlySet<string>): CandidateNode | undefined {
+  return nextCandidate([...ranked].reverse(), nodeId, rejected);
+}

@@ -7,7 +7,9 @@ import { errorMessage } from './log';
 import { setApiKeyCommand } from './secrets';
 import { testModelConnectionCommand } from './testConnection';
 import { languageModelApi } from './vscodeLmSource';
-import { acceptAndReport, resumeAndShow, showCandidate, startRunAndShow, type GenesisServices } from './services';
+import { acceptableCandidates } from './candidateRanking';
+import { formatScore } from './format';
+import { acceptAndReport, resumeAndShow, showCandidate, startRunAndShow, undoAcceptAndReport, type GenesisServices } from './services';
 
 /** Tree items pass a RunSummary (or a candidate entry), the panel and tests pass a run id. */
 function runIdOf(arg: unknown): string | undefined {
@@ -39,6 +41,22 @@ async function pickRun(runs: RunSummary[], title: string): Promise<string | unde
   }
   if (runs.length === 1) return runs[0]!.runId;
   return (await vscode.window.showQuickPick(runs.map(describe), { title }))?.runId;
+}
+
+/** A quick pick of the run's scored candidates, best first. */
+async function pickCandidate(s: GenesisServices, runId: string): Promise<string | undefined> {
+  const snapshot = await s.runs.snapshot(runId);
+  const ranked = snapshot ? acceptableCandidates(snapshot.nodes) : [];
+  if (ranked.length === 0) {
+    void vscode.window.showInformationMessage('Genesis: that run has no scored candidate yet.');
+    return undefined;
+  }
+  const items = ranked.map((n) => ({
+    nodeId: n.id,
+    label: `#${n.id}  score ${formatScore(n.score)}`,
+    description: n.mutation?.summary ?? '',
+  }));
+  return (await vscode.window.showQuickPick(items, { title: `Genesis: show a candidate of ${snapshot?.config.functionName ?? runId}` }))?.nodeId;
 }
 
 /** Runs a command body; failures become an error message and a log line, never a rejection. */
@@ -158,9 +176,10 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
       return stats.mutations;
     }),
     register('genesis.showCandidate', async (arg?: unknown, nodeId?: unknown) => {
-      const runId = runIdOf(arg);
-      const node = nodeIdOf(arg, nodeId);
-      if (!runId || !node) throw new Error('Genesis: Show Candidate needs a run id and a node id.');
+      const runId = runIdOf(arg) ?? (await pickRun(await runs.listRuns(), 'Genesis: show a candidate of run'));
+      if (!runId) return false;
+      const node = nodeIdOf(arg, nodeId) ?? (await pickCandidate(s, runId));
+      if (!node) return false;
       return showCandidate(s, runId, node);
     }),
     register('genesis.inlineAccept', async (runId?: unknown, nodeId?: unknown) => {
@@ -181,6 +200,19 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
       if (!moved) void vscode.window.showInformationMessage('Genesis: no other candidate to show.');
       return moved?.nodeId;
     }),
+    register('genesis.inlinePrevious', async () => {
+      const moved = await s.inline.previous();
+      if (!moved) void vscode.window.showInformationMessage('Genesis: no other candidate to show.');
+      return moved?.nodeId;
+    }),
+    // The function changed since the run: its candidates cannot be applied; start again from it.
+    register('genesis.inlineRerun', async (arg?: unknown) => {
+      const runId = runIdOf(arg) ?? s.inline.current()?.runId;
+      if (!runId) return undefined;
+      await s.inline.clear();
+      return vscode.commands.executeCommand<string>('genesis.rerunRun', runId);
+    }),
+    register('genesis.undoAccept', async () => undoAcceptAndReport(s)),
     register('genesis.stopRun', async (arg?: unknown) => {
       const runId = runIdOf(arg) ?? (await pickRun(runs.runningSummaries(), 'Genesis: stop run'));
       if (!runId) return false;

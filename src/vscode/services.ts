@@ -3,9 +3,11 @@
 // show-candidate, resume-and-show.
 import * as vscode from 'vscode';
 import type { FunctionLocation, LanguageId, RunSummary } from '../core/types';
-import { acceptCandidate } from './acceptCandidate';
-import type { CandidateContentProvider } from './candidateDiff';
+import { acceptCandidate, type AcceptResult, type AppliedCandidate } from './acceptCandidate';
+import type { AcceptedEdits } from './acceptUndo';
+import { closeCandidateDiffTabs, type CandidateContentProvider } from './candidateDiff';
 import type { EvolutionPanels } from './evolutionPanel';
+import { formatGain, formatScoreText } from './format';
 import type { FunctionLocator } from './functionAtCursor';
 import type { InlineCandidates } from './inlineCandidate';
 import { errorMessage, type Logger } from './log';
@@ -23,6 +25,7 @@ export interface GenesisServices {
   diffs: CandidateContentProvider;
   tree: RunsTreeProvider;
   inline: InlineCandidates;
+  accepted: AcceptedEdits;
 }
 
 export async function startRunAndShow(
@@ -38,24 +41,51 @@ export async function startRunAndShow(
   return started;
 }
 
-/** Accepts a candidate and tells the user (panel notice when the panel is open, else a message). */
+/** "Genesis: accepted candidate #12: score −0.04 (from −0.318, +0.278)." */
+export function acceptedMessage(edit: AppliedCandidate): string {
+  return `Genesis: accepted candidate #${edit.nodeId}: score ${formatScoreText(edit.score)} (from ${formatScoreText(edit.baseline)}, ${formatGain(edit.baseline, edit.score)}).`;
+}
+
+/**
+ * Accepts a candidate and tells the user: a notification with the score gain and Undo; the
+ * candidate's diff tab and inline view are closed. A refusal goes to the panel (or a warning).
+ */
 export async function acceptAndReport(s: GenesisServices, runId: string, nodeId: string): Promise<boolean> {
-  let result;
+  let result: AcceptResult;
   try {
     result = await acceptCandidate(s.runs, s.locator, runId, nodeId);
   } catch (error) {
     result = { applied: false, message: `Genesis: accepting candidate #${nodeId} failed: ${errorMessage(error)}` };
   }
   s.log.log(result.applied ? 'info' : 'warn', `Accept ${runId}#${nodeId}: ${result.message}`);
-  const level = result.applied ? 'info' : 'warn';
-  if (!s.panels.notice(runId, level, result.message)) {
-    if (result.applied) void vscode.window.showInformationMessage(result.message);
-    else void vscode.window.showWarningMessage(result.message);
+  if (!result.applied) {
+    if (!s.panels.notice(runId, 'warn', result.message)) void vscode.window.showWarningMessage(result.message);
+    return false;
   }
-  // The inline view of an applied candidate has done its job.
+  s.accepted.remember(result.edit);
+  s.panels.notice(runId, 'info', result.message);
+  // The inline view and the diff tab of an applied candidate have done their job.
   const inline = s.inline.current();
-  if (result.applied && inline?.runId === runId && inline.nodeId === nodeId) await s.inline.clear();
-  return result.applied;
+  if (inline?.runId === runId) await s.inline.clear();
+  await closeCandidateDiffTabs(runId, nodeId);
+  const edit = result.edit;
+  void vscode.window.showInformationMessage(acceptedMessage(edit), 'Undo').then(async (choice) => {
+    if (choice === 'Undo' && s.accepted.latest() === edit) await vscode.commands.executeCommand('genesis.undoAccept');
+  });
+  return true;
+}
+
+/** Undoes the last Accept in one step and says so (status bar; a warning when it cannot). */
+export async function undoAcceptAndReport(s: GenesisServices): Promise<boolean> {
+  const result = await s.accepted.undo();
+  s.log.log(result.undone ? 'info' : 'warn', `Undo accept: ${result.message}`);
+  if (!result.undone) {
+    void vscode.window.showWarningMessage(result.message);
+    return false;
+  }
+  s.panels.notice(result.edit.runId, 'info', result.message);
+  vscode.window.setStatusBarMessage(result.message, 5_000);
+  return true;
 }
 
 /** Opens the run's panel with the candidate selected, and shows it in the editor. */

@@ -6,7 +6,7 @@
 //   inspector shows it → open its diff → accept it inline through the CodeLens → the file is
 //   better on disk.
 // Screenshots for the README go to media/screenshots/ (evolution-panel, search-tree,
-// candidate-diff, run-history, inline-accept).
+// run-history; candidate-diff and inline-accept come from inline.e2e.mjs).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { evaluateOnDisk } from './evolve.e2e.mjs';
@@ -158,7 +158,7 @@ const panelScenario = {
     await diffTab.waitFor({ state: 'visible', timeout: 30_000 });
     await page.waitForSelector('.monaco-diff-editor', { timeout: 30_000 });
     await sleep(800);
-    await screenshot('candidate-diff');
+    await screenshot('candidate-diff-panel', { committed: false }); // the README's candidate-diff.png comes from inline.e2e.mjs
     await diffTab.hover();
     await diffTab.locator('.tab-actions .action-label').first().click();
 
@@ -175,7 +175,7 @@ const panelScenario = {
     for (const title of ['Reject', 'Next candidate', 'Open Diff']) {
       assert(await page.locator('.monaco-editor .codelens-decoration a', { hasText: title }).first().isVisible(), `the ${title} CodeLens is shown`);
     }
-    await screenshot('inline-accept');
+    await screenshot('inline-accept-panel', { committed: false }); // the README's inline-accept.png comes from inline.e2e.mjs
     await acceptLens.click();
     await waitFor('the panel to say the candidate was applied', async () => /applied candidate/i.test(await textOf(frame, '#notices')), { timeoutMs: 30_000 });
     await waitFor('the CodeLens to go away', async () => !(await acceptLens.isVisible().catch(() => false)), { timeoutMs: 15_000 });

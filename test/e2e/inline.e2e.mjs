@@ -1,0 +1,173 @@
+// End-to-end: a candidate shown in the real editor as an inline red/green diff, in code-server
+// in headless Chromium. A person evolves approx_exp, picks "Show Candidate in Editor", sees the
+// struck and inserted text with Accept · Reject · Previous · Next · Open Diff above the function,
+// steps with the keyboard, opens the diff beside the file, accepts (a notification with the
+// score gain and Undo), undoes in one step (the file is clean again, nothing drawn), and finally
+// accepts by keyboard and saves: the file is better on disk.
+// Screenshots for the README: inline-accept (the inline diff), candidate-diff (Open Diff).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { evaluateOnDisk } from './evolve.e2e.mjs';
+import { focusEditor, goToLine, openFile, runCommand, sleep, waitFor, waitForQuickPick } from './workbench.mjs';
+
+const FILE = 'approx.py';
+const FUNCTION = 'approx_exp';
+const RUN_TIMEOUT_MS = Number(process.env.GENESIS_E2E_RUN_TIMEOUT_S ?? 300) * 1000;
+
+function assert(condition, message) {
+  if (!condition) throw new Error(`assertion failed: ${message}`);
+}
+
+/** The run's summary on disk once it is no longer running (the panel is not needed for this). */
+function finishedRun(workspace) {
+  const dir = join(workspace, '.genesis', 'runs');
+  if (!existsSync(dir)) return null;
+  for (const id of readdirSync(dir)) {
+    const file = join(dir, id, 'summary.json');
+    if (!existsSync(file)) continue;
+    try {
+      const summary = JSON.parse(readFileSync(file, 'utf8'));
+      if (summary.status === 'completed') return summary;
+      if (/failed|error/.test(summary.status)) throw Object.assign(new Error(`run ended ${summary.status}`), { fatal: true });
+    } catch (err) {
+      if (err.fatal) throw err; // a torn summary is read again on the next poll
+    }
+  }
+  return null;
+}
+
+const lens = (page, text) => page.locator('.monaco-editor .codelens-decoration a', { hasText: text }).first();
+
+/** The id in the Accept CodeLens ("Accept candidate #12 (score …)"), or null when none is shown. */
+async function shownCandidate(page) {
+  const text = await lens(page, 'Accept candidate #').textContent({ timeout: 1_000 }).catch(() => null);
+  const m = /Accept candidate #(\d+)/.exec(text ?? '');
+  return m ? m[1] : null;
+}
+
+/** What the editor draws: struck spans and inserted (injected) text inside the visible lines. */
+async function drawnDiff(page) {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-instance .monaco-editor:not(.monaco-diff-editor *)');
+    if (!editor) return { struck: [], inserted: [] };
+    const spans = [...editor.querySelectorAll('.view-lines .view-line span span')];
+    const struck = spans.filter((s) => getComputedStyle(s).textDecorationLine.includes('line-through')).map((s) => s.textContent);
+    const inserted = spans
+      .filter((s) => /\bced-/.test(s.className) && !getComputedStyle(s).textDecorationLine.includes('line-through') && (s.textContent ?? '').trim() !== '')
+      .map((s) => s.textContent);
+    return { struck, inserted };
+  });
+}
+
+async function showBestCandidate(page) {
+  await runCommand(page, 'Genesis: Show Candidate in Editor');
+  await waitForQuickPick(page, `Genesis: show a candidate of ${FUNCTION}`);
+  await page.keyboard.press('Enter');
+  return waitFor('the Accept CodeLens of the shown candidate', () => shownCandidate(page), { timeoutMs: 30_000 });
+}
+
+const tab = (page, text) => page.locator(`.tabs-container .tab[aria-label*="${text}"]`).first();
+
+const inlineScenario = {
+  name: 'inline: a candidate as an inline diff in the editor, Next/Previous by keyboard, Open Diff beside, Accept, Undo in one step',
+  workspace: 'ws-e2e-inline',
+  userSettings: { 'genesis.models': ['offline'], 'genesis.budget': 16, 'genesis.seed': 1, 'genesis.concurrency': 2 },
+  async run({ page, workspace, log, screenshot }) {
+    const before = evaluateOnDisk(workspace);
+    const original = readFileSync(join(workspace, FILE), 'utf8');
+    const lines = original.split('\n');
+    const def = lines.findIndex((l) => l.startsWith(`def ${FUNCTION}(`));
+    assert(def >= 0, `${FILE} defines ${FUNCTION}`);
+
+    // On a loaded machine the editor can take longer to take focus than openFile waits.
+    await openFile(page, FILE).catch(() => focusEditor(page, FILE));
+    await goToLine(page, def + 2);
+    await runCommand(page, 'Genesis: Evolve Function');
+    await waitForQuickPick(page, `Genesis: evolve ${FUNCTION}`);
+    await page.keyboard.press('Enter');
+    const summary = await waitFor('the run to complete', () => finishedRun(workspace), { timeoutMs: RUN_TIMEOUT_MS, intervalMs: 1_000 });
+    log(`  run ${summary.runId} completed: baseline ${summary.baselineScore}, best ${summary.bestScore}`);
+    // The editor alone, full width: close what the run opened beside it.
+    await focusEditor(page, FILE);
+    await runCommand(page, 'View: Close Editors in Other Groups');
+    await focusEditor(page, FILE);
+
+    // ---- the best candidate, drawn over the function ----
+    const best = await showBestCandidate(page);
+    for (const title of ['Reject', 'Previous', 'Next candidate', 'Open Diff']) {
+      await lens(page, title).waitFor({ state: 'visible', timeout: 10_000 });
+    }
+    const drawn = await waitFor('struck and inserted text in the editor', async () => {
+      const d = await drawnDiff(page);
+      return d.struck.length > 0 && d.inserted.length > 0 ? d : null;
+    }, { timeoutMs: 15_000 });
+    log(`  candidate #${best}: struck ${JSON.stringify(drawn.struck)}, inserted ${JSON.stringify(drawn.inserted)}`);
+    assert(!(await tab(page, FILE).evaluate((t) => t.classList.contains('dirty'))), 'showing a candidate leaves the file clean');
+    await goToLine(page, def + 1);
+    await screenshot('inline-accept');
+
+    // ---- Next / Previous with the keyboard: the drawing follows at once ----
+    await page.keyboard.press('Control+Alt+BracketRight');
+    const second = await waitFor('Next to show another candidate', async () => {
+      const id = await shownCandidate(page);
+      return id && id !== best ? id : null;
+    }, { timeoutMs: 5_000, intervalMs: 50 });
+    const afterNext = await drawnDiff(page);
+    log(`  Next → #${second}: struck ${JSON.stringify(afterNext.struck)}, inserted ${JSON.stringify(afterNext.inserted)}`);
+    await screenshot('inline-next', { committed: false });
+    await page.keyboard.press('Control+Alt+BracketLeft');
+    await waitFor('Previous to come back to the best', async () => (await shownCandidate(page)) === best, { timeoutMs: 5_000, intervalMs: 50 });
+
+    // ---- Open Diff: its own tab beside the file ----
+    await lens(page, 'Open Diff').click();
+    const diffTab = tab(page, `candidate #${best}`);
+    await diffTab.waitFor({ state: 'visible', timeout: 30_000 });
+    await page.waitForSelector('.monaco-diff-editor', { timeout: 30_000 });
+    assert(await tab(page, FILE).isVisible(), 'the file keeps its tab');
+    const groups = await page.locator('.editor-group-container').count();
+    assert(groups >= 2, `the diff opens in a group beside the file (${groups} groups)`);
+    await sleep(800);
+    await screenshot('candidate-diff');
+
+    // ---- Accept: one edit, a notification with the gain and Undo; the diff tab closes ----
+    await focusEditor(page, FILE);
+    await lens(page, `Accept candidate #${best}`).click();
+    const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `accepted candidate #${best}` }).first();
+    await toast.waitFor({ state: 'visible', timeout: 30_000 });
+    const toastText = (await toast.textContent()) ?? '';
+    log(`  notification: ${toastText.trim().slice(0, 160)}`);
+    assert(/score .*\(from .*[+−-]\d/.test(toastText), `the notification gives the score gain (${toastText})`);
+    await diffTab.waitFor({ state: 'hidden', timeout: 15_000 });
+    await waitFor('the file to be edited (dirty)', () => tab(page, FILE).evaluate((t) => t.classList.contains('dirty')), { timeoutMs: 10_000 });
+    await waitFor('the inline diff to go away', async () => (await drawnDiff(page)).struck.length === 0 && !(await shownCandidate(page)), { timeoutMs: 10_000 });
+    await screenshot('inline-accepted', { committed: false });
+
+    // ---- Undo from the notification: one step, the file clean again, nothing left drawn ----
+    if (!(await toast.isVisible())) {
+      // A toast hides after a while (this machine can be slow): the notification centre keeps it.
+      await runCommand(page, 'Notifications: Show Notifications');
+    }
+    const notification = page.locator('.notification-list-item', { hasText: `accepted candidate #${best}` }).first();
+    await notification.locator('.monaco-button', { hasText: 'Undo' }).first().click();
+    await waitFor('the file to be clean after Undo', async () => !(await tab(page, FILE).evaluate((t) => t.classList.contains('dirty'))), { timeoutMs: 15_000 });
+    const afterUndo = await drawnDiff(page);
+    assert(afterUndo.struck.length === 0 && afterUndo.inserted.length === 0, `nothing is drawn after Undo (${JSON.stringify(afterUndo)})`);
+    assert(!(await shownCandidate(page)), 'no CodeLens after Undo');
+    assert(readFileSync(join(workspace, FILE), 'utf8') === original, 'the file on disk was never touched');
+
+    // ---- show it again, accept by keyboard, save: better on disk ----
+    await focusEditor(page, FILE);
+    assert((await showBestCandidate(page)) === best, 'the best candidate is shown again');
+    await focusEditor(page, FILE);
+    await page.keyboard.press('Control+Alt+Enter');
+    await waitFor('the keyboard Accept to edit the file', () => tab(page, FILE).evaluate((t) => t.classList.contains('dirty')), { timeoutMs: 15_000 });
+    await focusEditor(page, FILE);
+    await page.keyboard.press('Control+S');
+    await waitFor(`${FILE} to change on disk`, () => readFileSync(join(workspace, FILE), 'utf8') !== original, { timeoutMs: 30_000 });
+    const after = evaluateOnDisk(workspace);
+    log(`  on disk: before ${before.score}, after ${after.score} (correct: ${after.correct})`);
+    assert(after.correct === true && after.score > before.score, `the accepted code scores better (${after.score} > ${before.score})`);
+  },
+};
+
+export const scenarios = [inlineScenario];
