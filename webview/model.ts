@@ -283,3 +283,68 @@ export function nextAcceptable(ranked: NodeView[], nodeId: string | undefined, s
   const at = acceptable.findIndex((n) => n.id === nodeId);
   return acceptable[(at + 1) % acceptable.length];
 }
+
+/** Why a candidate has no score, in a few words: the marks and labels of the tree. */
+export type FailureKind = 'model' | 'patch' | 'syntax' | 'incorrect' | 'timeout' | 'crash' | 'duplicate' | 'prm' | 'stopped';
+
+export const FAILURE_LABELS: Readonly<Record<FailureKind, string>> = {
+  model: 'model call failed',
+  patch: 'reply did not apply',
+  syntax: 'syntax error',
+  incorrect: 'tests failed',
+  timeout: 'timed out',
+  crash: 'evaluator error',
+  duplicate: 'duplicate',
+  prm: 'skipped by PRM',
+  stopped: 'stopped',
+};
+
+/** The kind of failure or skip of a node; undefined for nodes that scored or are still in flight. */
+export function failureKind(node: Pick<NodeView, 'status' | 'reason' | 'skippedByPrm' | 'evaluation'>): FailureKind | undefined {
+  const reason = node.reason ?? node.evaluation?.reason ?? '';
+  if (node.status === 'skipped') {
+    if (node.skippedByPrm || /^PRM score/.test(reason)) return 'prm';
+    if (/^duplicate/.test(reason)) return 'duplicate';
+    return 'stopped';
+  }
+  if (node.status !== 'failed') return undefined;
+  if (/^model call failed/.test(reason)) return 'model';
+  if (/^syntax error/.test(reason)) return 'syntax';
+  const evaluated = node.evaluation?.status;
+  if (evaluated === 'timeout' || /timed? ?out/i.test(reason)) return 'timeout';
+  if (evaluated === 'incorrect') return 'incorrect';
+  if (evaluated === 'error' || evaluated === 'cancelled') return 'crash';
+  return evaluated === undefined ? 'patch' : 'crash';
+}
+
+/** How many nodes failed or were skipped for each reason, most common first. */
+export function failureCounts(nodes: Iterable<NodeView>): [FailureKind, number][] {
+  const counts = new Map<FailureKind, number>();
+  for (const node of nodes) {
+    const kind = failureKind(node);
+    if (kind) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
+/**
+ * The nodes a large tree keeps shown: the path to the best, the top `k` scored candidates, the
+ * work in flight. O(n·k) for small k, no sort of the whole run.
+ */
+export function pinnedNodeIds(nodes: Record<string, NodeView>, bestId: string | undefined, k: number): string[] {
+  const top: NodeView[] = [];
+  const pinned: string[] = [];
+  for (const node of Object.values(nodes)) {
+    if (node.status === 'generating' || node.status === 'evaluating') pinned.push(node.id);
+    const s = scoreOf(node);
+    if (s === null) continue;
+    if (top.length === k && s <= scoreOf(top[k - 1]!)!) continue;
+    let at = top.length;
+    while (at > 0 && scoreOf(top[at - 1]!)! < s) at--;
+    top.splice(at, 0, node);
+    if (top.length > k) top.pop();
+  }
+  for (const node of top) pinned.push(node.id);
+  if (bestId) pinned.push(bestId);
+  return pinned;
+}
