@@ -10,6 +10,7 @@ import { CandidateList } from './candidates';
 import { Charts } from './charts';
 import { RunHeader } from './controls';
 import { byId, el, setText } from './dom';
+import { COUNT_DEFINITIONS } from '../src/core/runCounts';
 import { JARGON } from './jargon';
 import { Inspector } from './inspector';
 import {
@@ -294,9 +295,14 @@ function renderList(best: string | undefined): void {
   if (listDirty) {
     listDirty = false;
     const shown = filterByStatus(sortCandidates(Object.values(model.nodes), list.sort, list.direction), list.filter);
-    candidates.setItems(shown, best, model.selectedNodeId, model.summary?.language);
+    candidates.setItems(shown, best, model.selectedNodeId, model.summary?.language, {
+      nodes: model.nodes,
+      baseline: model.summary?.baselineScore ?? null,
+      best: model.summary?.bestScore ?? null,
+    });
     const total = Object.keys(model.nodes).length;
-    count.textContent = shown.length === total ? `${total}` : `${shown.length} of ${total}`;
+    count.textContent = shown.length === total ? `${total} (the original + ${Math.max(0, total - 1)} candidates)` : `${shown.length} of ${total}`;
+    count.title = COUNT_DEFINITIONS.candidates;
   }
   if (pendingReveal) {
     candidates.reveal(pendingReveal);

@@ -153,7 +153,7 @@ export class SearchTreeView {
     const total = this.layout.size;
     const shown = this.layout.visible().length;
     if (shown >= total) return '';
-    return `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} nodes shown: the path to the best, the top ${TOP_CANDIDATES} and the work in flight (→ or double-click expands a node)`;
+    return `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} nodes shown: the path to the best, the top ${TOP_CANDIDATES} and the newest work in flight (→ or double-click expands a node)`;
   }
 
   // ---- view commands -----------------------------------------------------------------------
