@@ -11,6 +11,7 @@ import { FunctionLocator } from './vscode/functionAtCursor';
 import { InlineCandidates } from './vscode/inlineCandidate';
 import { createLogger } from './vscode/log';
 import { RunManager } from './vscode/runManager';
+import { registerRunFinishedNotice } from './vscode/runFinishedNotice';
 import { RUNS_VIEW_ID, RunsTreeProvider } from './vscode/runsTreeView';
 import { ApiKeyStore } from './vscode/secrets';
 import { acceptAndReport, resumeAndShow, type GenesisServices } from './vscode/services';
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): GenesisApi {
     vscode.window.registerTreeDataProvider(RUNS_VIEW_ID, tree),
     vscode.window.registerWebviewPanelSerializer(EVOLUTION_VIEW_TYPE, panels.serializer()),
     registerRunStatusBar(runs),
+    registerRunFinishedNotice(runs, (runId) => vscode.commands.executeCommand('genesis.openRun', runId)),
     ...registerCommands(services),
   );
   log.info(`Genesis activated in ${(performance.now() - started).toFixed(1)} ms.`);

@@ -7,8 +7,10 @@ import type { CandidateNode, RunConfig, RunStatus, RunSummary } from './core/typ
  * prompts, replies, evaluator output) stay on the host and come on demand (`nodeDetails`).
  */
 export type NodeView = Omit<CandidateNode, 'code' | 'diff' | 'mutation' | 'evaluation' | 'lineageNote'> & {
-  /** The first changed lines of the diff against the original ('+…' / '-…', newline separated). */
+  /** Changed lines of the diff against the original, added ('+…') first, then removed ('-…'), newline separated. */
   diffPreview: string;
+  /** Lines added and removed against the original. */
+  diffStat?: { added: number; removed: number };
   mutation?: { kind: string; summary: string; model: string };
   evaluation?: {
     status: string;
@@ -149,25 +151,39 @@ export function isPanelState(value: unknown): value is PanelState {
 const PREVIEW_LINES = 3;
 const PREVIEW_LINE_CHARS = 160;
 
-/** The first few added / removed lines of a unified diff (file headers skipped). */
+/**
+ * A few changed lines of a unified diff (file headers skipped): the added lines first, then
+ * removed ones if there is room. A hunk lists all its removed lines before its added ones, so
+ * taking the first lines in order showed only removals whenever a change spans a few lines (a
+ * rewritten block in C++, Rust or Go).
+ */
 export function previewOfDiff(diff: string): string {
-  const out: string[] = [];
+  const { added, removed } = changedLines(diff);
+  const clip = (line: string) => (line.length > PREVIEW_LINE_CHARS ? `${line.slice(0, PREVIEW_LINE_CHARS)}…` : line);
+  const shown = added.slice(0, PREVIEW_LINES);
+  shown.push(...removed.slice(0, PREVIEW_LINES - shown.length));
+  return shown.map(clip).join('\n');
+}
+
+/** The added and removed lines of a unified diff ('+…' / '-…'), file headers skipped. */
+export function changedLines(diff: string): { added: string[]; removed: string[] } {
+  const added: string[] = [];
+  const removed: string[] = [];
   let inHunk = false;
   for (const line of diff.split('\n')) {
     if (line.startsWith('@@')) inHunk = true;
-    else if (inHunk && (line.startsWith('+') || line.startsWith('-'))) {
-      out.push(line.length > PREVIEW_LINE_CHARS ? `${line.slice(0, PREVIEW_LINE_CHARS)}…` : line);
-      if (out.length === PREVIEW_LINES) break;
-    }
+    else if (inHunk && line.startsWith('+')) added.push(line);
+    else if (inHunk && line.startsWith('-')) removed.push(line);
   }
-  return out.join('\n');
+  return { added, removed };
 }
 
 /** The wire shape of a node: drops the code, the full diff, prompts, replies and evaluator output. */
 export function toNodeView(node: CandidateNode): NodeView {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { code, diff, mutation, evaluation, lineageNote, ...rest } = node;
-  const view: NodeView = { ...rest, diffPreview: previewOfDiff(diff) };
+  const { added, removed } = changedLines(diff);
+  const view: NodeView = { ...rest, diffPreview: previewOfDiff(diff), diffStat: { added: added.length, removed: removed.length } };
   if (mutation) view.mutation = { kind: mutation.kind, summary: mutation.summary, model: mutation.model };
   if (evaluation) {
     view.evaluation = {

@@ -7,11 +7,12 @@ import type { NodeView } from '../src/protocol';
 import { formatScore } from '../src/vscode/format';
 import { el, setText } from './dom';
 import { renderCodeLine } from './code';
-import { formatCost, previewLines, reasonOf } from './model';
+import { JARGON } from './jargon';
+import { formatCost, gainOf, gainText, lineageOf, lineageText, previewLines, reasonOf } from './model';
 
 type VscodeButton = HTMLElementTagNameMap['vscode-button'];
 
-export const ROW_HEIGHT = 104;
+export const ROW_HEIGHT = 128;
 const OVERSCAN = 4;
 
 export interface CandidateActions {
@@ -20,19 +21,29 @@ export interface CandidateActions {
   select(nodeId: string): void;
 }
 
+/** What a card compares a candidate with: the run's nodes (parents, lineage), baseline and best. */
+export interface CardContext {
+  nodes: Record<string, NodeView>;
+  baseline: number | null;
+  best: number | null;
+}
+
 interface Row {
   li: HTMLDivElement;
   score: HTMLElement;
   prm: HTMLElement;
   status: HTMLElement;
   cost: HTMLElement;
+  gain: HTMLElement;
   summary: HTMLElement;
+  stat: HTMLElement;
   accept: VscodeButton;
   reason: HTMLElement;
   diff: HTMLPreElement;
   /** What the row last showed, to skip DOM work when nothing changed. */
   shown: NodeView | undefined;
   shownFlags: string;
+  shownContext: string;
 }
 
 function button(className: string, label: string, secondary: boolean): VscodeButton {
@@ -51,6 +62,7 @@ export class CandidateList {
   private bestId: string | undefined;
   private selectedId: string | undefined;
   private language: LanguageId | undefined;
+  private context: CardContext = { nodes: {}, baseline: null, best: null };
   private dirty = true;
   /** Scroll offset and height, kept from events (reading them from the DOM forces a layout). */
   private scrollTop = 0;
@@ -85,8 +97,9 @@ export class CandidateList {
   }
 
   /** The rows to show, in order; cheap: the DOM is touched in render(). */
-  setItems(items: NodeView[], bestId: string | undefined, selectedId: string | undefined, language: LanguageId | undefined): void {
+  setItems(items: NodeView[], bestId: string | undefined, selectedId: string | undefined, language: LanguageId | undefined, context?: CardContext): void {
     this.items = items;
+    if (context) this.context = context;
     this.indexOf = new Map(items.map((n, i) => [n.id, i]));
     this.bestId = bestId;
     this.selectedId = selectedId;
@@ -200,7 +213,9 @@ export class CandidateList {
     const prm = el('span', { class: 'prm' });
     const status = el('span', { class: 'status' });
     const cost = el('span', { class: 'cost' });
-    const summary = el('span', { class: 'summary' });
+    const gain = el('span', { class: 'gain' });
+    const summary = el('span', { class: 'summary lineage' });
+    const stat = el('span', { class: 'stat', title: 'Lines added and removed against the original function' });
     const openDiff = button('open-diff', 'Open Diff', true);
     const accept = button('accept', 'Accept', false);
     openDiff.addEventListener('click', () => this.actions.openDiff(nodeId));
@@ -209,17 +224,35 @@ export class CandidateList {
     });
     const actions = el('div', { class: 'actions' });
     actions.append(openDiff, accept);
-    head.append(el('span', { class: 'id' }, `#${nodeId}`), el('span', { class: 'label' }, 'score'), score, el('span', { class: 'label' }, 'PRM'), prm, status, cost, actions);
+    head.append(
+      el('span', { class: 'id' }, `#${nodeId}`),
+      el('span', { class: 'label term', title: JARGON.score }, 'score'),
+      score,
+      el('span', { class: 'label term', title: JARGON.prmScore }, 'PRM'),
+      prm,
+      status,
+      cost,
+      actions,
+    );
     const reason = el('p', { class: 'reason' });
     const diff = el('pre', { class: 'diff', 'aria-label': `Changes of candidate ${nodeId}` });
-    li.append(head, summary, reason, diff);
-    const row: Row = { li, score, prm, status, cost, summary, accept, reason, diff, shown: undefined, shownFlags: '' };
+    const changes = el('div', { class: 'changes' });
+    changes.append(stat, diff);
+    li.append(head, gain, summary, reason, changes);
+    const row: Row = { li, score, prm, status, cost, gain, summary, stat, accept, reason, diff, shown: undefined, shownFlags: '', shownContext: '' };
     this.rows.set(nodeId, row);
     return row;
   }
 
   private update(row: Row, node: NodeView): void {
     const flags = `${node.id === this.bestId ? 'b' : ''}${node.id === this.selectedId ? 's' : ''}`;
+    // The gain and the lineage depend on the baseline, the best and the ancestors too.
+    const parent = node.parentId !== null ? this.context.nodes[node.parentId] : undefined;
+    const contextKey = `${this.context.baseline}|${this.context.best}|${parent?.score ?? ''}|${parent?.status ?? ''}`;
+    if (row.shownContext !== contextKey || row.shown !== node) {
+      row.shownContext = contextKey;
+      this.renderGainAndLineage(row, node, parent);
+    }
     if (row.shown === node && row.shownFlags === flags) return;
     row.li.classList.toggle('best', node.id === this.bestId);
     row.li.classList.toggle('selected', node.id === this.selectedId);
@@ -235,7 +268,7 @@ export class CandidateList {
     row.status.className = `status ${node.status}`;
     row.status.title = node.skippedByPrm && node.status === 'skipped' ? 'skipped by the PRM: can still be evaluated' : '';
     setText(row.cost, node.costUsd > 0 ? formatCost(node.costUsd) : '');
-    setText(row.summary, node.mutation ? `${node.mutation.summary} · ${node.mutation.model}` : '');
+
     const acceptable = node.parentId !== null && node.status === 'done';
     if (row.accept.disabled === acceptable) row.accept.disabled = !acceptable;
     row.accept.title = acceptable ? 'Replace the function in the editor with this candidate' : 'Only scored candidates can be accepted';
@@ -243,6 +276,25 @@ export class CandidateList {
     row.reason.hidden = reason === undefined;
     setText(row.reason, reason ?? '');
     if (!previous || previous.diffPreview !== node.diffPreview) renderPreview(row.diff, node, this.language);
+    setText(row.stat, node.diffStat && node.parentId !== null ? `+${node.diffStat.added} −${node.diffStat.removed}` : '');
+  }
+
+  private renderGainAndLineage(row: Row, node: NodeView, parent: NodeView | undefined): void {
+    const gain = gainText(gainOf(node, parent, this.context.baseline, this.context.best));
+    setText(row.gain, gain);
+    row.gain.title = gain ? `${JARGON.baseline} ${JARGON.gap}` : '';
+    row.gain.classList.toggle('worse', /^−/.test(gain));
+    if (node.parentId === null) {
+      setText(row.summary, 'the original function');
+      row.summary.title = '';
+      return;
+    }
+    const steps = lineageOf(this.context.nodes, node.id);
+    const models = [...new Set(steps.map((s) => s.model).filter(Boolean))].join(', ');
+    const text = `${lineageText(steps)}${models ? ` · ${models}` : ''}`;
+    setText(row.summary, text);
+    // The whole lineage, one mutation a line, on hover: the card shows what fits.
+    row.summary.title = steps.map((s) => `#${s.nodeId} (${s.score === null ? '—' : formatScore(s.score)}): ${s.summary}${s.model ? ` · ${s.model}` : ''}`).join('\n');
   }
 }
 

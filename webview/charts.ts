@@ -2,7 +2,7 @@
 // Each has a text summary (its accessible name) since a canvas says nothing to a screen reader.
 import { formatScore } from '../src/vscode/format';
 import { el, setText } from './dom';
-import { formatCost, type EvaluationPoint } from './model';
+import { axisRange, formatCost, type EvaluationPoint } from './model';
 import { readPalette, watchTheme, type Palette } from './theme';
 
 const PAD = { left: 52, right: 10, top: 10, bottom: 22 };
@@ -64,7 +64,7 @@ export class Charts {
     this.drawSeries(this.score, points, [
       { values: points.map((p) => p.score), color: this.palette.running, dots: true },
       { values: points.map((p) => p.best), color: this.palette.best, step: true },
-    ], formatScore);
+    ], formatScore, false);
     const scoreText = last
       ? `Score vs evaluations: ${points.length} evaluations, ${scored.length} scored, best ${formatScore(last.best)}, last ${formatScore(last.score)}`
       : 'Score vs evaluations: no evaluation yet';
@@ -73,7 +73,7 @@ export class Charts {
 
     const spent = last !== undefined && last.costUsd > 0;
     const useTokens = !spent && last !== undefined && last.tokens > 0;
-    this.drawSeries(this.cost, points, [{ values: points.map((p) => (useTokens ? p.tokens : p.costUsd)), color: this.palette.foreground }], useTokens ? (v) => String(Math.round(v)) : formatCost);
+    this.drawSeries(this.cost, points, [{ values: points.map((p) => (useTokens ? p.tokens : p.costUsd)), color: this.palette.foreground }], useTokens ? (v) => String(Math.round(v)) : formatCost, true);
     const costText = !last
       ? 'Cost vs evaluations: no evaluation yet'
       : spent
@@ -90,6 +90,7 @@ export class Charts {
     points: EvaluationPoint[],
     series: { values: (number | null)[]; color: string; dots?: boolean; step?: boolean }[],
     format: (v: number) => string,
+    nonNegative: boolean,
   ): void {
     if (plot.cssWidth === 0) return; // not laid out yet: the ResizeObserver draws it then
     const dpr = window.devicePixelRatio || 1;
@@ -113,20 +114,9 @@ export class Charts {
     const plotW = width - PAD.left - PAD.right;
     const plotH = height - PAD.top - PAD.bottom;
     ctx.strokeRect(PAD.left, PAD.top, plotW, plotH);
-    let min = Infinity;
-    let max = -Infinity;
-    for (const s of series) {
-      for (const v of s.values) {
-        if (v === null) continue;
-        if (v < min) min = v;
-        if (v > max) max = v;
-      }
-    }
-    if (!Number.isFinite(min)) return;
-    if (min === max) {
-      min -= Math.abs(min) * 0.05 || 1;
-      max += Math.abs(max) * 0.05 || 1;
-    }
+    const range = axisRange(series.flatMap((s) => s.values), nonNegative);
+    if (!range) return;
+    const { min, max } = range;
     const n = Math.max(1, points.length);
     const x = (i: number) => PAD.left + (n === 1 ? plotW / 2 : (i / (n - 1)) * plotW);
     const y = (v: number) => PAD.top + plotH - ((v - min) / (max - min)) * plotH;

@@ -4,7 +4,9 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { WebviewToHost } from '../src/protocol';
 import { formatScore } from '../src/vscode/format';
+import { COUNT_DEFINITIONS, countNodes } from '../src/core/runCounts';
 import { byId, el, setText } from './dom';
+import { JARGON } from './jargon';
 import { formatCost, statusLine, type PanelModel } from './model';
 
 type VscodeButton = HTMLElementTagNameMap['vscode-button'];
@@ -28,6 +30,8 @@ export class RunHeader {
   private readonly setBudget = button('raise-budget', 'Set Budget', 'Change the number of evaluations of the running run');
   private readonly budgetGroup: HTMLElement;
   private readonly models: HTMLTableSectionElement;
+  private readonly counts: HTMLElement;
+  private countedNodes: PanelModel['nodes'] | undefined;
   private budgetShown = '';
 
   constructor(
@@ -36,13 +40,16 @@ export class RunHeader {
   ) {
     const header = el('header', { class: 'run' });
     const scores = el('div', { class: 'scores' });
+    const term = (text: string, title: string) => el('span', { class: 'term', title }, text);
     const baseline = el('span');
-    baseline.append('baseline ', el('b', { id: 'baseline-score' }, '—'));
+    baseline.append(term('baseline', JARGON.baseline), ' ', el('b', { id: 'baseline-score' }, '—'));
     const best = el('span');
-    best.append('best ', el('b', { id: 'best-score' }, '—'));
+    best.append(term('best', JARGON.best), ' ', el('b', { id: 'best-score' }, '—'));
     const cost = el('span');
-    cost.append('cost ', el('b', { id: 'run-cost' }, '—'));
+    cost.append(term('cost', JARGON.cost), ' ', el('b', { id: 'run-cost' }, '—'));
     scores.append(baseline, best, cost);
+    // The counts, worded as everywhere else (src/core/runCounts.ts), each explained on hover.
+    this.counts = el('div', { id: 'run-counts', class: 'counts' });
 
     this.budget = document.createElement('vscode-textfield');
     this.budget.id = 'budget-input';
@@ -55,12 +62,20 @@ export class RunHeader {
 
     const controls = el('div', { class: 'controls', role: 'toolbar', 'aria-label': 'Run controls' });
     controls.append(this.pause, this.resume, this.stop, this.resumeRun, this.budgetGroup);
-    header.append(el('div', { id: 'run-status', role: 'status', 'aria-live': 'polite' }, 'loading…'), scores, controls);
+    header.append(el('div', { id: 'run-status', role: 'status', 'aria-live': 'polite' }, 'loading…'), scores, this.counts, controls);
 
     const modelTable = el('table', { class: 'models', id: 'models', 'aria-label': 'Models' });
     const head = el('thead');
     const headRow = el('tr');
-    for (const h of ['model', 'pulls', 'mean reward', 'tokens', 'cost']) headRow.append(el('th', { scope: 'col' }, h));
+    for (const [h, title] of [
+      ['model', JARGON.bandit],
+      ['pulls', JARGON.pulls],
+      ['mean reward', JARGON.meanReward],
+      ['tokens', JARGON.tokens],
+      ['cost', JARGON.cost],
+    ] as const) {
+      headRow.append(el('th', { scope: 'col', class: 'term', title }, h));
+    }
     head.append(headRow);
     this.models = el('tbody');
     modelTable.append(head, this.models);
@@ -107,6 +122,7 @@ export class RunHeader {
       const runStatus = byId('run-status');
       setText(runStatus, statusLine(summary, model.statusMessage));
       runStatus.dataset.status = summary.status;
+      runStatus.title = COUNT_DEFINITIONS.evaluations;
       setText(byId('best-score'), formatScore(summary.bestScore));
       setText(byId('baseline-score'), formatScore(summary.baselineScore));
       setText(byId('run-cost'), `${formatCost(summary.costUsd)} · ${summary.tokens} tokens`);
@@ -117,6 +133,7 @@ export class RunHeader {
         this.budgetShown = budget;
       }
       this.renderModels(model);
+      this.renderCounts(model);
     }
     if (details) {
       const strategy = details.strategy ? ` · strategy: ${details.strategy}` : '';
@@ -138,6 +155,26 @@ export class RunHeader {
   /** The host answered (new status, summary or notice): clicked buttons work again. */
   answered(): void {
     for (const b of [this.pause, this.resume, this.stop, this.resumeRun, this.setBudget]) b.disabled = false;
+  }
+
+  private renderCounts(model: PanelModel): void {
+    if (this.countedNodes === model.nodes) return; // O(nodes): only when they changed
+    this.countedNodes = model.nodes;
+    const counts = countNodes(Object.values(model.nodes));
+    const parts: [string, string][] = [
+      [`${counts.candidates} candidates`, COUNT_DEFINITIONS.candidates],
+      [`${counts.scored} scored`, COUNT_DEFINITIONS.scored],
+      [`${counts.failed} failed`, COUNT_DEFINITIONS.failed],
+      [`${counts.skipped} skipped`, COUNT_DEFINITIONS.skipped],
+      [`${counts.modelCalls} model calls`, COUNT_DEFINITIONS.modelCalls],
+    ];
+    if (counts.inFlight > 0) parts.splice(4, 0, [`${counts.inFlight} in flight`, COUNT_DEFINITIONS.inFlight]);
+    const children: (HTMLElement | string)[] = [];
+    parts.forEach(([text, title], i) => {
+      if (i > 0) children.push(' · ');
+      children.push(el('span', { class: 'term', title }, text));
+    });
+    this.counts.replaceChildren(...children);
   }
 
   private renderModels(model: PanelModel): void {

@@ -7,6 +7,7 @@ import type { NodeDetails, NodeView, RunControls } from '../src/protocol';
 import { formatScore } from '../src/vscode/format';
 import { renderCode, renderDiff } from './code';
 import { el, setText } from './dom';
+import { JARGON } from './jargon';
 import { formatCost, formatDuration, reasonOf } from './model';
 
 type VscodeButton = HTMLElementTagNameMap['vscode-button'];
@@ -179,7 +180,11 @@ export class Inspector {
     ];
     if (node.island !== undefined) facts.push(['island', String(node.island)]);
     const children: HTMLElement[] = [];
-    for (const [term, value] of facts) children.push(el('dt', {}, term), el('dd', {}, value));
+    const explained: Record<string, string> = { score: JARGON.score, 'PRM score': JARGON.prmScore, tokens: JARGON.tokens, cost: JARGON.cost, model: JARGON.bandit };
+    for (const [term, value] of facts) {
+      const title = explained[term];
+      children.push(el('dt', title ? { class: 'term', title } : {}, term), el('dd', {}, value));
+    }
     this.facts.replaceChildren(...children);
     setText(this.why, node.why ? `Why: ${node.why}` : '');
     this.why.hidden = !node.why;

@@ -9,13 +9,17 @@ import type { HostToWebview, NodeDetails, NodeView, PanelState, WebviewToHost } 
 import { CandidateList } from './candidates';
 import { Charts } from './charts';
 import { RunHeader } from './controls';
-import { byId, el } from './dom';
+import { byId, el, setText } from './dom';
+import { COUNT_DEFINITIONS } from '../src/core/runCounts';
+import { JARGON } from './jargon';
 import { Inspector } from './inspector';
 import {
   applyMessage,
   bestNodeId,
   emptyModel,
   evaluationSeries,
+  FAILURE_LABELS,
+  failureCounts,
   filterByStatus,
   pathToRoot,
   sortCandidates,
@@ -98,26 +102,19 @@ const treeBar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Se
 const fit = vscodeButton('tree-fit', 'Fit', 'Fit the whole tree (F)');
 const zoomIn = vscodeButton('tree-zoom-in', '+', 'Zoom in (+, Ctrl+wheel)');
 const zoomOut = vscodeButton('tree-zoom-out', '−', 'Zoom out (−, Ctrl+wheel)');
-const collapse = vscodeButton('tree-collapse', 'Collapse / Expand', 'Collapse or expand the selected node (Space)');
-const expandAll = vscodeButton('tree-expand-all', 'Expand All', 'Expand every collapsed node');
-treeBar.append(el('h2', { id: 'tree-title' }, 'Search tree'), fit, zoomIn, zoomOut, collapse, expandAll);
+const collapse = vscodeButton('tree-collapse', 'Collapse / Expand', 'Collapse or expand the selected node (Space, ← / →)');
+const bestOnly = vscodeButton('tree-best', 'Best Path', 'Show only the path to the best, the top candidates and the work in flight');
+const expandAll = vscodeButton('tree-expand-all', 'Expand All', 'Show every node');
+treeBar.append(el('h2', { id: 'tree-title' }, 'Search tree'), fit, zoomIn, zoomOut, collapse, bestOnly, expandAll);
 const treeHost = el('div', {
   id: 'tree',
   role: 'tree',
   tabindex: '0',
-  'aria-label': 'Search tree: arrows move, Space collapses, Enter opens the diff, + and − zoom, F fits',
+  'aria-label': 'Search tree: ↑ ↓ siblings, ← parent or collapse, → child or expand, Space collapses, Enter opens the diff, + and − zoom, F fits',
 });
-const legend = el('p', { class: 'legend' });
-for (const [cls, text] of [
-  ['done', 'scored (red → green: worse → better)'],
-  ['busy', 'generating / evaluating'],
-  ['skipped', 'skipped (dashed diamond: by the PRM)'],
-  ['failed', 'failed'],
-  ['best-path', 'path to the best'],
-] as const) {
-  legend.append(el('span', { class: `key ${cls}` }, text));
-}
-treeSection.append(treeBar, treeHost, legend);
+const treeNote = el('p', { class: 'tree-note', id: 'tree-note' });
+const legend = el('p', { class: 'legend', id: 'tree-legend' });
+treeSection.append(treeBar, treeNote, treeHost, legend);
 
 const listSection = el('section', { class: 'list-section', 'aria-labelledby': 'candidates-title' });
 const listBar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Candidate list' });
@@ -195,6 +192,7 @@ zoomIn.addEventListener('click', () => tree.zoomBy(1.25));
 zoomOut.addEventListener('click', () => tree.zoomBy(0.8));
 collapse.addEventListener('click', () => tree.toggleCollapse());
 expandAll.addEventListener('click', () => tree.expandAll());
+bestOnly.addEventListener('click', () => tree.showBest());
 sortSelect.addEventListener('change', () => {
   list.sort = sortSelect.value as SortKey;
   listDirty = true;
@@ -236,6 +234,21 @@ let saveTimer: ReturnType<typeof setTimeout> | undefined;
 /** Work done since the last frame (ms), reported with performance marks for the UI benchmark. */
 let messageWork = 0;
 
+/** The tree's key: the colour scale, then each kind of failure or skip this run has, with its count. */
+function renderLegend(): void {
+  const keys: HTMLElement[] = [
+    el('span', { class: 'key done', title: JARGON.rankColour }, 'scored: colour by rank, red worst → green best'),
+    el('span', { class: 'key busy' }, 'generating / evaluating'),
+    el('span', { class: 'key best-path' }, 'path to the best'),
+    el('span', { class: 'key folded', title: 'Nodes folded under this one: → or double-click shows them' }, '+N: folded'),
+  ];
+  for (const [kind, n] of failureCounts(Object.values(model.nodes))) {
+    const mark = kind === 'prm' ? 'skipped-prm' : kind === 'duplicate' || kind === 'stopped' ? 'skipped' : kind === 'incorrect' || kind === 'timeout' || kind === 'crash' ? 'failed' : 'failed-early';
+    keys.push(el('span', { class: `key ${mark}`, 'data-kind': kind }, `${FAILURE_LABELS[kind]} ${n}`));
+  }
+  legend.replaceChildren(...keys);
+}
+
 function renderNotices(): void {
   const items = model.notices.slice().reverse().map((n) => el('li', { class: n.level }, n.message));
   notices.replaceChildren(...items);
@@ -259,6 +272,8 @@ function renderFrame(): void {
     tree.setBest(best, pathToRoot(model.nodes, best));
   }
   timed('tree', () => tree.render());
+  if (listDirty) renderLegend();
+  setText(treeNote, tree.shownText());
   timed('list', () => renderList(best));
   inspector.show(model.selectedNodeId ? model.nodes[model.selectedNodeId] : undefined, model.summary?.language, model.controls);
   // Charts redraw at most 4 times a second while a run streams updates.
@@ -280,9 +295,14 @@ function renderList(best: string | undefined): void {
   if (listDirty) {
     listDirty = false;
     const shown = filterByStatus(sortCandidates(Object.values(model.nodes), list.sort, list.direction), list.filter);
-    candidates.setItems(shown, best, model.selectedNodeId, model.summary?.language);
+    candidates.setItems(shown, best, model.selectedNodeId, model.summary?.language, {
+      nodes: model.nodes,
+      baseline: model.summary?.baselineScore ?? null,
+      best: model.summary?.bestScore ?? null,
+    });
     const total = Object.keys(model.nodes).length;
-    count.textContent = shown.length === total ? `${total}` : `${shown.length} of ${total}`;
+    count.textContent = shown.length === total ? `${total} (the original + ${Math.max(0, total - 1)} candidates)` : `${shown.length} of ${total}`;
+    count.title = COUNT_DEFINITIONS.candidates;
   }
   if (pendingReveal) {
     candidates.reveal(pendingReveal);

@@ -264,6 +264,7 @@ export function reasonOf(node: NodeView): string | undefined {
 export function formatCost(usd: number | null | undefined): string {
   if (usd === null || usd === undefined || !Number.isFinite(usd)) return '—';
   if (usd === 0) return '$0';
+  if (usd < 0) return `−${formatCost(-usd)}`;
   if (usd < 0.0001) return `$${usd.toExponential(1)}`;
   return `$${Number(usd.toFixed(4))}`;
 }
@@ -282,4 +283,167 @@ export function nextAcceptable(ranked: NodeView[], nodeId: string | undefined, s
   if (acceptable.length === 0) return undefined;
   const at = acceptable.findIndex((n) => n.id === nodeId);
   return acceptable[(at + 1) % acceptable.length];
+}
+
+/** Why a candidate has no score, in a few words: the marks and labels of the tree. */
+export type FailureKind = 'model' | 'patch' | 'syntax' | 'incorrect' | 'timeout' | 'crash' | 'duplicate' | 'prm' | 'stopped';
+
+export const FAILURE_LABELS: Readonly<Record<FailureKind, string>> = {
+  model: 'model call failed',
+  patch: 'reply did not apply',
+  syntax: 'syntax error',
+  incorrect: 'tests failed',
+  timeout: 'timed out',
+  crash: 'evaluator error',
+  duplicate: 'duplicate',
+  prm: 'skipped by PRM',
+  stopped: 'stopped',
+};
+
+/** The kind of failure or skip of a node; undefined for nodes that scored or are still in flight. */
+export function failureKind(node: Pick<NodeView, 'status' | 'reason' | 'skippedByPrm' | 'evaluation'>): FailureKind | undefined {
+  const reason = node.reason ?? node.evaluation?.reason ?? '';
+  if (node.status === 'skipped') {
+    if (node.skippedByPrm || /^PRM score/.test(reason)) return 'prm';
+    if (/^duplicate/.test(reason)) return 'duplicate';
+    return 'stopped';
+  }
+  if (node.status !== 'failed') return undefined;
+  if (/^model call failed/.test(reason)) return 'model';
+  if (/^syntax error/.test(reason)) return 'syntax';
+  const evaluated = node.evaluation?.status;
+  if (evaluated === 'timeout' || /timed? ?out/i.test(reason)) return 'timeout';
+  if (evaluated === 'incorrect') return 'incorrect';
+  if (evaluated === 'error' || evaluated === 'cancelled') return 'crash';
+  return evaluated === undefined ? 'patch' : 'crash';
+}
+
+/** How many nodes failed or were skipped for each reason, most common first. */
+export function failureCounts(nodes: Iterable<NodeView>): [FailureKind, number][] {
+  const counts = new Map<FailureKind, number>();
+  for (const node of nodes) {
+    const kind = failureKind(node);
+    if (kind) counts.set(kind, (counts.get(kind) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1]);
+}
+
+/**
+ * The nodes a large tree keeps shown: the path to the best, the top `k` scored candidates, the
+ * newest `k` in flight. O(n·k) for small k, no sort of the whole run.
+ */
+export function pinnedNodeIds(nodes: Record<string, NodeView>, bestId: string | undefined, k: number): string[] {
+  const top: NodeView[] = [];
+  const busy: string[] = [];
+  for (const node of Object.values(nodes)) {
+    if (node.status === 'generating' || node.status === 'evaluating') busy.push(node.id);
+    const s = scoreOf(node);
+    if (s === null) continue;
+    if (top.length === k && s <= scoreOf(top[k - 1]!)!) continue;
+    let at = top.length;
+    while (at > 0 && scoreOf(top[at - 1]!)! < s) at--;
+    top.splice(at, 0, node);
+    if (top.length > k) top.pop();
+  }
+  const pinned = busy.length > k ? busy.sort((a, b) => numericId(b) - numericId(a)).slice(0, k) : busy;
+  for (const node of top) pinned.push(node.id);
+  if (bestId) pinned.push(bestId);
+  return pinned;
+}
+
+/** A candidate's gain against the baseline and against its parent. */
+export interface Gain {
+  /** score − baseline score (null when either is unknown). */
+  vsBaseline: number | null;
+  /**
+   * The share of the run's best gain (best − baseline) this candidate reached: 1 for the best,
+   * 0 for no better than the baseline, below 0 for worse. Null when nothing beat the baseline.
+   */
+  gapClosed: number | null;
+  /** score − parent's score (null for the root, or when either is unknown). */
+  vsParent: number | null;
+  parentId: string | null;
+}
+
+export function gainOf(node: NodeView, parent: NodeView | undefined, baseline: number | null, best: number | null): Gain {
+  const score = scoreOf(node);
+  const parentScore = parent ? scoreOf(parent) : null;
+  const vsBaseline = score !== null && baseline !== null ? score - baseline : null;
+  const gap = best !== null && baseline !== null ? best - baseline : null;
+  return {
+    vsBaseline,
+    gapClosed: vsBaseline !== null && gap !== null && gap > 0 ? vsBaseline / gap : null,
+    vsParent: score !== null && parentScore !== null ? score - parentScore : null,
+    parentId: node.parentId,
+  };
+}
+
+/** "+0.276 vs baseline (87 % of the gap closed) · +0.01 vs #12", or '' when nothing is known. */
+export function gainText(gain: Gain): string {
+  const parts: string[] = [];
+  if (gain.vsBaseline !== null) {
+    // A candidate worse than the baseline closed none of the gap: its gain says enough.
+    const closed = gain.gapClosed !== null && gain.gapClosed > 0 ? ` (${Math.round(gain.gapClosed * 100)} % of the gap closed)` : '';
+    parts.push(`${signed(gain.vsBaseline)} vs baseline${closed}`);
+  }
+  if (gain.vsParent !== null && gain.parentId !== null) parts.push(`${signed(gain.vsParent)} vs #${gain.parentId}`);
+  return parts.join(' · ');
+}
+
+function signed(value: number): string {
+  if (value === 0) return '±0';
+  const magnitude = Math.abs(value);
+  const text = magnitude >= 1000 || magnitude < 0.001 ? magnitude.toExponential(2) : String(Number(magnitude.toPrecision(3)));
+  return `${value > 0 ? '+' : '−'}${text}`;
+}
+
+/** One mutation on the way from the original function to a candidate. */
+export interface LineageStep {
+  nodeId: string;
+  summary: string;
+  model: string;
+  score: number | null;
+}
+
+/** The mutations from the original function to `nodeId`, oldest first (the root not included). */
+export function lineageOf(nodes: Record<string, NodeView>, nodeId: string): LineageStep[] {
+  const steps: LineageStep[] = [];
+  const seen = new Set<string>();
+  for (let node = nodes[nodeId]; node && node.parentId !== null && !seen.has(node.id); node = nodes[node.parentId]) {
+    seen.add(node.id);
+    steps.push({ nodeId: node.id, summary: node.mutation?.summary ?? node.status, model: node.mutation?.model ?? node.sourceId ?? '', score: scoreOf(node) });
+  }
+  return steps.reverse();
+}
+
+/** "3 steps: #2 a · #9 b · #27 c" (the whole lineage, oldest first). */
+export function lineageText(steps: LineageStep[]): string {
+  if (steps.length === 0) return '';
+  const list = steps.map((s) => `#${s.nodeId} ${s.summary}`).join(' → ');
+  return `${steps.length} step${steps.length === 1 ? '' : 's'}: ${list}`;
+}
+
+/**
+ * The y range of a chart. Counts and money never go below 0: a run that spent nothing gets the
+ * axis $0 … $1, not one padded around 0 into negative money.
+ */
+export function axisRange(values: Iterable<number | null>, nonNegative: boolean): { min: number; max: number } | undefined {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const v of values) {
+    if (v === null || !Number.isFinite(v)) continue;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!Number.isFinite(min)) return undefined;
+  if (min === max) {
+    const pad = Math.abs(min) * 0.05 || 1;
+    min -= pad;
+    max += pad;
+  }
+  if (nonNegative) {
+    min = Math.max(0, min);
+    if (max <= min) max = min + 1;
+  }
+  return { min, max };
 }

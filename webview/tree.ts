@@ -1,22 +1,27 @@
 // The search tree: a canvas that draws every node and edge (culled to the viewport, batched by
 // style), plus a layer of transparent, focusable elements `[data-node-id]` over the nodes in
 // view, which carry the clicks, the keyboard focus and the accessible names. Zoom (Ctrl+wheel,
-// + / −), pan (drag, wheel), collapse (Space, double-click), fit (F, the Fit button).
+// + / −), pan (drag, wheel), expand / collapse (→ / ←, Space, double-click), fit (F, the Fit
+// button). A large tree starts pruned to the path to the best, the top candidates and the work in
+// flight (see treeLayout.ts); colours rank the scores (colorScale.ts); labels are drawn only
+// inside their layout boxes, and only when the zoom leaves them room, so they never overlap.
 import type { NodeView } from '../src/protocol';
 import { formatScore } from '../src/vscode/format';
+import { RankScale } from './colorScale';
 import { el } from './dom';
-import { scoreOf } from './model';
+import { FAILURE_LABELS, failureKind, pinnedNodeIds, reasonOf, scoreOf, type FailureKind } from './model';
 import { readPalette, scoreColor, watchTheme, type Palette } from './theme';
-import { COLUMN_WIDTH, ROW_HEIGHT, TreeLayout } from './treeLayout';
+import { COLUMN_WIDTH, LABEL_HEIGHT, LABEL_OFFSET, LABEL_WIDTH, labelFontPx, ROW_HEIGHT, TreeLayout } from './treeLayout';
 
 /** More nodes than this in view: no per-node elements (the canvas still draws and hit-tests). */
 const MAX_OVERLAY_NODES = 400;
 const MIN_SCALE = 0.02;
 const MAX_SCALE = 3;
-/** Full labels (id, score, PRM) from this zoom on; short ones (score) from SHORT_LABEL_SCALE. */
-const LABEL_SCALE = 0.7;
-const SHORT_LABEL_SCALE = 0.25;
 const SCORE_BUCKETS = 12;
+/** Scored candidates kept shown in a pruned tree, besides the path to the best. */
+export const TOP_CANDIDATES = 8;
+/** Failures found by the evaluator (×) and failures before it (a square): two marks. */
+const EVALUATED_FAILURES: ReadonlySet<FailureKind> = new Set(['incorrect', 'timeout', 'crash']);
 
 export interface TreeViewState {
   scale: number;
@@ -24,6 +29,8 @@ export interface TreeViewState {
   ty: number;
   autoFit: boolean;
   collapsed: string[];
+  expanded?: string[];
+  showAll?: boolean;
 }
 
 export interface TreeCallbacks {
@@ -36,17 +43,22 @@ export class SearchTreeView {
   readonly layout = new TreeLayout();
   private readonly canvas: HTMLCanvasElement;
   private readonly overlay: HTMLDivElement;
+  private readonly tooltip: HTMLDivElement;
   private readonly context: CanvasRenderingContext2D;
   private readonly items = new Map<string, HTMLDivElement>();
   private nodes: Record<string, NodeView> = {};
+  private ranks = new RankScale([]);
   private bestPath = new Set<string>();
   private bestId: string | undefined;
   private selectedId: string | undefined;
+  private hoveredId: string | undefined;
   private palette: Palette;
   private scale = 1;
   private tx = 12;
   private ty = 12;
   private autoFit = true;
+  /** 'readable': fit the rows and keep labels legible (start, live runs); 'all': the whole tree (Fit). */
+  private fitMode: 'readable' | 'all' = 'readable';
   private width = 0;
   private height = 0;
   private dirty = true;
@@ -59,7 +71,9 @@ export class SearchTreeView {
   ) {
     this.canvas = el('canvas', { 'aria-hidden': 'true' });
     this.overlay = el('div', { class: 'tree-overlay' });
-    host.append(this.canvas, this.overlay);
+    this.tooltip = el('div', { class: 'tree-tooltip', role: 'tooltip', id: 'tree-tooltip' });
+    this.tooltip.hidden = true;
+    host.append(this.canvas, this.overlay, this.tooltip);
     const context = this.canvas.getContext('2d');
     if (!context) throw new Error('canvas 2D is not available');
     this.context = context;
@@ -82,6 +96,7 @@ export class SearchTreeView {
     this.layout.reset();
     this.nodes = nodes;
     for (const node of Object.values(nodes).sort((a, b) => Number(a.id) - Number(b.id))) this.layout.add(node);
+    this.rescore();
     this.invalidate();
   }
 
@@ -89,6 +104,7 @@ export class SearchTreeView {
   update(nodes: Record<string, NodeView>, changed: readonly NodeView[]): void {
     this.nodes = nodes;
     for (const node of changed) this.layout.add(node);
+    this.rescore();
     this.invalidate();
   }
 
@@ -96,6 +112,7 @@ export class SearchTreeView {
     if (bestId === this.bestId && sameSet(bestPath, this.bestPath)) return;
     this.bestId = bestId;
     this.bestPath = bestPath;
+    this.repin();
     this.invalidate();
   }
 
@@ -106,11 +123,20 @@ export class SearchTreeView {
       this.layout.reveal(nodeId);
       this.scrollIntoView(nodeId);
     }
+    this.repin();
     this.invalidate();
   }
 
   state(): TreeViewState {
-    return { scale: this.scale, tx: this.tx, ty: this.ty, autoFit: this.autoFit, collapsed: [...this.layout.collapsed()] };
+    return {
+      scale: this.scale,
+      tx: this.tx,
+      ty: this.ty,
+      autoFit: this.autoFit,
+      collapsed: [...this.layout.collapsed()],
+      expanded: [...this.layout.expanded()],
+      showAll: this.layout.allExpanded,
+    };
   }
 
   restore(state: TreeViewState): void {
@@ -118,14 +144,23 @@ export class SearchTreeView {
     this.tx = state.tx;
     this.ty = state.ty;
     this.autoFit = state.autoFit;
-    for (const id of state.collapsed) this.layout.setCollapsed(id, true);
+    this.layout.restoreView({ collapsed: state.collapsed, expanded: state.expanded ?? [], showAll: state.showAll ?? false });
     this.invalidate();
+  }
+
+  /** "42 of 5,000 nodes shown" for the toolbar, or '' when every node is shown. */
+  shownText(): string {
+    const total = this.layout.size;
+    const shown = this.layout.visible().length;
+    if (shown >= total) return '';
+    return `${shown.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} nodes shown: the path to the best, the top ${TOP_CANDIDATES} and the newest work in flight (→ or double-click expands a node)`;
   }
 
   // ---- view commands -----------------------------------------------------------------------
 
   fit(): void {
     this.autoFit = true;
+    this.fitMode = 'all';
     this.applyFit();
     this.invalidate();
   }
@@ -142,12 +177,21 @@ export class SearchTreeView {
 
   toggleCollapse(nodeId = this.selectedId): void {
     if (!nodeId) return;
-    this.layout.setCollapsed(nodeId, !this.layout.isCollapsed(nodeId));
+    this.layout.setCollapsed(nodeId, this.layout.visibleChildren(nodeId).length > 0);
     this.invalidate();
   }
 
   expandAll(): void {
     this.layout.expandAll();
+    this.fitMode = 'readable';
+    this.invalidate();
+  }
+
+  /** Back to the pruned view (the path to the best, the top candidates). */
+  showBest(): void {
+    this.layout.pruneToPinned();
+    this.autoFit = true;
+    this.fitMode = 'readable';
     this.invalidate();
   }
 
@@ -159,6 +203,25 @@ export class SearchTreeView {
     if (this.autoFit) this.applyFit();
     this.draw();
     this.syncOverlay();
+  }
+
+  // ---- state ---------------------------------------------------------------------------------
+
+  /** The colour scale follows the ranks of every scored node (not only the ones drawn). */
+  private rescore(): void {
+    const scores: number[] = [];
+    for (const id in this.nodes) {
+      const s = scoreOf(this.nodes[id]!);
+      if (s !== null) scores.push(s);
+    }
+    this.ranks = new RankScale(scores);
+    this.repin();
+  }
+
+  private repin(): void {
+    const pinned = pinnedNodeIds(this.nodes, this.bestId, TOP_CANDIDATES);
+    if (this.selectedId) pinned.push(this.selectedId);
+    this.layout.setPinned(pinned);
   }
 
   // ---- geometry ----------------------------------------------------------------------------
@@ -180,13 +243,28 @@ export class SearchTreeView {
     this.invalidate();
   }
 
+  /**
+   * Fits the tree. 'all' shows the whole drawing. 'readable' shows it whole when the labels stay
+   * legible, else fits the rows (labels readable) and scrolls so the best node is in view.
+   */
   private applyFit(): void {
     const { width, height } = this.layout.bounds();
     const pad = 16;
-    const scale = clamp(Math.min((this.width - 2 * pad) / (width + COLUMN_WIDTH * 0.2), (this.height - 2 * pad) / height), MIN_SCALE, 1.2);
+    const drawnWidth = width - COLUMN_WIDTH + LABEL_OFFSET + LABEL_WIDTH;
+    const widthFit = (this.width - 2 * pad) / drawnWidth;
+    const heightFit = (this.height - 2 * pad) / height;
+    const all = clamp(Math.min(widthFit, heightFit, 1.2), MIN_SCALE, MAX_SCALE);
+    let scale = all;
+    if (this.fitMode === 'readable' && labelFontPx(all) === 0) scale = clamp(Math.min(heightFit, 1.2), all, MAX_SCALE);
     this.scale = scale;
-    this.tx = pad;
     this.ty = Math.max(pad, (this.height - height * scale) / 2) + (ROW_HEIGHT / 2) * scale;
+    this.tx = pad;
+    if (drawnWidth * scale > this.width - 2 * pad) {
+      // Wider than the view: the best node (else the deepest column) stays in view, at the right.
+      const focus = (this.bestId ? this.layout.position(this.bestId)?.x : undefined) ?? width - COLUMN_WIDTH;
+      const right = (focus + LABEL_OFFSET + LABEL_WIDTH) * scale;
+      this.tx = Math.min(pad, this.width - pad - right);
+    }
   }
 
   private screenOf(id: string): { x: number; y: number } | undefined {
@@ -204,7 +282,7 @@ export class SearchTreeView {
   }
 
   private radius(): number {
-    return clamp(6 * Math.sqrt(this.scale), 1.5, 8);
+    return clamp(6 * this.scale, 1.5, 8);
   }
 
   /** The node drawn nearest to a point (in px), within reach. */
@@ -238,27 +316,17 @@ export class SearchTreeView {
 
     const { ids, x: xs, y: ys, parentIndex } = this.layout.arrays();
     const count = ids.length;
-    let minScore = Infinity;
-    let maxScore = -Infinity;
-    const nodes: (NodeView | undefined)[] = new Array(count);
-    for (let i = 0; i < count; i++) {
-      const node = this.nodes[ids[i]!];
-      nodes[i] = node;
-      const s = node ? scoreOf(node) : null;
-      if (s === null) continue;
-      if (s < minScore) minScore = s;
-      if (s > maxScore) maxScore = s;
-    }
-    const span = maxScore > minScore ? maxScore - minScore : 1;
-
     const edges = new Path2D();
     const bestEdges = new Path2D();
     const buckets: Path2D[] = Array.from({ length: SCORE_BUCKETS }, () => new Path2D());
-    const failed = new Path2D();
+    const failedEvaluated = new Path2D();
+    const failedEarly = new Path2D();
     const skipped = new Path2D();
     const prmSkipped = new Path2D();
     const busy = new Path2D();
     const pending = new Path2D();
+    const folded = new Path2D();
+    const fontPx = labelFontPx(scale);
     const labels: { x: number; y: number; text: string; node: NodeView }[] = [];
     // Curves read well when few nodes are in view; straight lines are much cheaper for thousands.
     const curves = count < 1500 || scale > 0.3;
@@ -283,31 +351,39 @@ export class SearchTreeView {
         }
       }
       if (!inView(sx, sy)) continue;
-      const node = nodes[i];
+      const id = ids[i]!;
+      const node = this.nodes[id];
       if (!node) continue;
       const score = scoreOf(node);
+      const kind = failureKind(node);
       if (score !== null) {
-        const bucket = Math.min(SCORE_BUCKETS - 1, Math.floor(((score - minScore) / span) * SCORE_BUCKETS));
+        const bucket = Math.min(SCORE_BUCKETS - 1, Math.floor(this.ranks.position(score) * SCORE_BUCKETS));
         circle(buckets[bucket]!, sx, sy, r);
       } else if (node.status === 'failed') {
-        cross(failed, sx, sy, r);
+        if (kind && EVALUATED_FAILURES.has(kind)) cross(failedEvaluated, sx, sy, r);
+        else square(failedEarly, sx, sy, r * 0.8);
       } else if (node.status === 'skipped') {
-        if (node.skippedByPrm) diamond(prmSkipped, sx, sy, r);
+        if (kind === 'prm') diamond(prmSkipped, sx, sy, r);
         else circle(skipped, sx, sy, r);
       } else if (node.status === 'generating' || node.status === 'evaluating') {
         circle(busy, sx, sy, r);
       } else {
         circle(pending, sx, sy, r * 0.6);
       }
-      if (scale >= SHORT_LABEL_SCALE && sy > -10 && sy < this.height + 10) {
-        const text = scale >= LABEL_SCALE ? labelOf(node, this.layout.hiddenCount(ids[i]!)) : node.status === 'done' ? formatScore(node.score) : '';
-        if (text) labels.push({ x: sx, y: sy, text, node });
+      const hidden = this.layout.hiddenCount(id);
+      if (hidden > 0) {
+        folded.moveTo(sx + r + 2.5, sy);
+        folded.arc(sx, sy, r + 2.5, 0, Math.PI * 2);
       }
+      if (fontPx > 0 && sy > -LABEL_HEIGHT * scale && sy < this.height + LABEL_HEIGHT * scale) labels.push({ x: sx, y: sy, text: labelOf(node, hidden), node });
     }
 
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = p.border;
+    // Edges in the foreground colour at partial strength: visible on every theme, under the dots.
+    ctx.globalAlpha = 0.55;
+    ctx.lineWidth = 1.25;
+    ctx.strokeStyle = p.foreground;
     ctx.stroke(edges);
+    ctx.globalAlpha = 1;
     ctx.lineWidth = p.highContrast ? 3 : 2.5;
     ctx.strokeStyle = p.best;
     ctx.stroke(bestEdges);
@@ -323,16 +399,20 @@ export class SearchTreeView {
     }
     ctx.lineWidth = 2;
     ctx.strokeStyle = p.failed;
-    ctx.stroke(failed);
+    ctx.stroke(failedEvaluated);
     ctx.lineWidth = 1.5;
+    ctx.stroke(failedEarly);
     ctx.strokeStyle = p.skipped;
     ctx.stroke(skipped);
     ctx.setLineDash([2, 2]);
     ctx.stroke(prmSkipped);
+    ctx.strokeStyle = p.muted;
+    ctx.lineWidth = 1;
+    ctx.stroke(folded);
     ctx.strokeStyle = p.running;
     ctx.lineWidth = 2;
-    ctx.stroke(busy);
     ctx.setLineDash([]);
+    ctx.stroke(busy);
     ctx.fillStyle = p.muted;
     ctx.fill(pending);
 
@@ -340,13 +420,14 @@ export class SearchTreeView {
     this.ring(this.selectedId, p.focus, r + 5, 2);
 
     if (labels.length > 0) {
-      ctx.font = p.font.replace(/^[\d.]+px/, `${Math.round(clamp(11 * Math.sqrt(scale), 9, 13))}px`);
-      // Labels stay off the dots of the next column.
-      const maxWidth = COLUMN_WIDTH * scale - r * 2 - 8;
+      // Each label stays inside its box (treeLayout.ts: narrower than a column, lower than a row).
+      ctx.font = p.font.replace(/^[\d.]+px/, `${fontPx}px`);
       ctx.textBaseline = 'middle';
+      const maxWidth = LABEL_WIDTH * scale;
+      const offset = LABEL_OFFSET * scale;
       for (const label of labels) {
-        ctx.fillStyle = label.node.status === 'failed' || label.node.status === 'skipped' ? p.muted : p.foreground;
-        ctx.fillText(label.text, label.x + r + 4, label.y, Math.max(20, maxWidth));
+        ctx.fillStyle = label.node.status === 'failed' ? p.failed : label.node.status === 'skipped' ? p.muted : p.foreground;
+        ctx.fillText(fitText(ctx, label.text, maxWidth), label.x + offset, label.y);
       }
     }
   }
@@ -382,7 +463,7 @@ export class SearchTreeView {
       }
     }
     const r = this.radius();
-    const labelWidth = this.scale >= LABEL_SCALE ? COLUMN_WIDTH * this.scale * 0.85 : 0;
+    const labelWidth = labelFontPx(this.scale) > 0 ? (LABEL_OFFSET + LABEL_WIDTH) * this.scale : 0;
     for (const id of wanted) {
       const node = this.nodes[id];
       if (!node) continue;
@@ -395,19 +476,53 @@ export class SearchTreeView {
       const s = this.screenOf(id)!;
       const size = Math.max(14, r * 2 + 6);
       item.style.transform = `translate(${Math.round(s.x - size / 2)}px, ${Math.round(s.y - size / 2)}px)`;
-      item.style.width = `${Math.round(size + labelWidth)}px`;
+      item.style.width = `${Math.round(size / 2 + labelWidth)}px`;
       item.style.height = `${Math.round(size)}px`;
-      const kids = this.layout.children(id).length;
-      const text = accessibleLabel(node, this.layout.hiddenCount(id), id === this.bestId);
+      const text = this.describe(node);
       if (item.textContent !== text) item.textContent = text;
       item.setAttribute('aria-selected', String(id === this.selectedId));
       item.setAttribute('aria-level', String(this.layout.depth(id) + 1));
       item.className = `tree-node ${node.status}${this.bestPath.has(id) ? ' best-path' : ''}${id === this.selectedId ? ' selected' : ''}`;
-      if (kids > 0) item.setAttribute('aria-expanded', String(!this.layout.isCollapsed(id)));
+      if (this.layout.children(id).length > 0) item.setAttribute('aria-expanded', String(this.layout.hiddenCount(id) === 0));
       else item.removeAttribute('aria-expanded');
     }
     if (this.selectedId && this.items.has(this.selectedId)) this.host.setAttribute('aria-activedescendant', `tree-node-${this.selectedId}`);
     else this.host.removeAttribute('aria-activedescendant');
+    if (this.hoveredId) this.showTooltip(this.hoveredId);
+  }
+
+  /** One line about a node: its id, score and rank, PRM score, why it failed, what is folded. */
+  private describe(node: NodeView): string {
+    const parts = [`#${node.id}`];
+    const score = scoreOf(node);
+    if (score !== null) {
+      const { rank, of } = this.ranks.rankOf(score);
+      parts.push(`score ${formatScore(score)} (rank ${rank} of ${of})`);
+    } else {
+      const kind = failureKind(node);
+      parts.push(kind ? `${node.status}: ${reasonOf(node) ?? FAILURE_LABELS[kind]}` : node.status);
+    }
+    if (node.prmScore !== null) parts.push(`PRM ${formatScore(node.prmScore)}`);
+    if (node.id === this.bestId) parts.push('best');
+    const hidden = this.layout.hiddenCount(node.id);
+    if (hidden > 0) parts.push(`${hidden} hidden below (→ expands)`);
+    return parts.join(' · ');
+  }
+
+  private showTooltip(id: string | undefined): void {
+    this.hoveredId = id;
+    const node = id ? this.nodes[id] : undefined;
+    const at = id ? this.screenOf(id) : undefined;
+    if (!node || !at) {
+      this.tooltip.hidden = true;
+      return;
+    }
+    this.tooltip.textContent = this.describe(node);
+    this.tooltip.hidden = false;
+    // Below-right of the node, kept inside the tree's box.
+    const left = Math.max(4, Math.min(at.x + 12, this.width - this.tooltip.offsetWidth - 4));
+    const top = at.y + 14 + this.tooltip.offsetHeight > this.height ? at.y - 14 - this.tooltip.offsetHeight : at.y + 14;
+    this.tooltip.style.transform = `translate(${Math.round(left)}px, ${Math.round(Math.max(0, top))}px)`;
   }
 
   // ---- input -------------------------------------------------------------------------------
@@ -423,7 +538,12 @@ export class SearchTreeView {
     });
     host.addEventListener('pointermove', (e) => {
       const drag = this.drag;
-      if (!drag) return;
+      if (!drag) {
+        const rect = host.getBoundingClientRect();
+        const id = this.hitTest(e.clientX - rect.left, e.clientY - rect.top);
+        if (id !== this.hoveredId) this.showTooltip(id);
+        return;
+      }
       const dx = e.clientX - drag.x;
       const dy = e.clientY - drag.y;
       if (!drag.moved && dx * dx + dy * dy < 16) return;
@@ -432,8 +552,10 @@ export class SearchTreeView {
       this.tx = drag.tx + dx;
       this.ty = drag.ty + dy;
       host.classList.add('panning');
+      this.showTooltip(undefined);
       this.invalidate();
     });
+    host.addEventListener('pointerleave', () => this.showTooltip(undefined));
     const endDrag = (e: PointerEvent) => {
       const drag = this.drag;
       this.drag = undefined;
@@ -480,23 +602,22 @@ export class SearchTreeView {
     const move = (id: string | null | undefined) => {
       if (id) this.userSelect(id);
     };
-    const siblings = (): readonly string[] => {
-      const parent = this.layout.parent(current);
-      return parent === null || parent === undefined ? this.layout.roots() : this.layout.children(parent);
-    };
     let handled = true;
     switch (e.key) {
       case 'ArrowLeft':
-        if (this.layout.children(current).length > 0 && !this.layout.isCollapsed(current)) this.toggleCollapse(current);
+        if (this.layout.visibleChildren(current).length > 0) this.toggleCollapse(current);
         else move(this.layout.parent(current));
         break;
       case 'ArrowRight':
-        if (this.layout.isCollapsed(current)) this.toggleCollapse(current);
-        else move(this.layout.children(current)[0]);
+        if (this.layout.hiddenCount(current) > 0) {
+          this.layout.setCollapsed(current, false);
+          this.invalidate();
+        } else move(this.layout.visibleChildren(current)[0]);
         break;
       case 'ArrowUp':
       case 'ArrowDown': {
-        const list = siblings();
+        const parent = this.layout.parent(current);
+        const list = parent === null || parent === undefined ? this.layout.roots() : this.layout.visibleChildren(parent);
         const at = list.indexOf(current) + (e.key === 'ArrowUp' ? -1 : 1);
         move(list[at]);
         break;
@@ -531,17 +652,24 @@ export class SearchTreeView {
   }
 }
 
-function labelOf(node: NodeView, hidden: number): string {
-  const score = node.status === 'done' ? formatScore(node.score) : node.status;
-  const prm = node.prmScore !== null ? ` · p${formatScore(node.prmScore)}` : '';
-  return `#${node.id} ${score}${prm}${hidden > 0 ? ` (+${hidden})` : ''}`;
+/** The text in a node's label box: id, then the score or why there is none, then what is folded. */
+export function labelOf(node: NodeView, hidden: number): string {
+  const kind = failureKind(node);
+  const what = node.status === 'done' ? formatScore(node.score) : kind ? FAILURE_LABELS[kind] : node.status;
+  return `#${node.id} ${what}${hidden > 0 ? ` +${hidden}` : ''}`;
 }
 
-function accessibleLabel(node: NodeView, hidden: number, best: boolean): string {
-  const status = node.skippedByPrm && node.status === 'skipped' ? 'skipped by PRM' : node.status;
-  const score = node.status === 'done' ? ` score ${formatScore(node.score)}` : '';
-  const prm = node.prmScore !== null ? `, PRM ${formatScore(node.prmScore)}` : '';
-  return `#${node.id} ${status}${score}${prm}${best ? ', best' : ''}${hidden > 0 ? `, ${hidden} hidden` : ''}`;
+/** `text` cut with an ellipsis to fit `maxWidth` px in the context's font. */
+function fitText(ctx: CanvasRenderingContext2D, text: string, maxWidth: number): string {
+  if (ctx.measureText(text).width <= maxWidth) return text;
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= maxWidth) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo > 0 ? `${text.slice(0, lo)}…` : '';
 }
 
 function circle(path: Path2D, x: number, y: number, r: number): void {
@@ -552,6 +680,10 @@ function circle(path: Path2D, x: number, y: number, r: number): void {
   }
   path.moveTo(x + r, y);
   path.arc(x, y, r, 0, Math.PI * 2);
+}
+
+function square(path: Path2D, x: number, y: number, r: number): void {
+  path.rect(x - r, y - r, 2 * r, 2 * r);
 }
 
 function diamond(path: Path2D, x: number, y: number, r: number): void {

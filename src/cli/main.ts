@@ -9,6 +9,7 @@ import {
 } from '../core/evaluate/runnerConfig';
 import { parsePrice, type PriceOverrides } from '../core/llm/pricing';
 import { resumeRun, startRun, type StartedRun } from '../core/session';
+import { countNodes, modelUsageOf } from '../core/runCounts';
 import { RunStore } from '../core/store/runStore';
 import type { CandidateNode, RunSummary, StageConfig } from '../core/types';
 import { integer, parseArgs, single, UsageError } from './args';
@@ -234,8 +235,8 @@ function optionalNumber<K extends string>(args: ReturnType<typeof parseArgs>, fl
 }
 
 function summaryReport(summary: RunSummary, best: CandidateNode | undefined, runDir: string, models: string[], nodes: readonly CandidateNode[]) {
-  const failed = nodes.filter((n) => n.status === 'failed').length;
-  const skipped = nodes.filter((n) => n.status === 'skipped').length;
+  // One definition of each count (src/core/runCounts.ts), as the panel and the sidebar show them.
+  const counts = countNodes(nodes);
   return {
     runId: summary.runId,
     status: summary.status,
@@ -246,15 +247,17 @@ function summaryReport(summary: RunSummary, best: CandidateNode | undefined, run
     improved: summary.bestScore !== null && summary.baselineScore !== null && summary.bestScore > summary.baselineScore,
     evaluations: summary.evaluations,
     budget: summary.budget,
-    candidates: nodes.length - 1,
-    failed,
-    skipped,
+    candidates: counts.candidates,
+    scored: counts.scored,
+    failed: counts.failed,
+    skipped: counts.skipped,
+    modelCalls: counts.modelCalls,
     bestNodeId: summary.bestNodeId,
     bestDiff: best && best.id !== '0' ? best.diff : '',
     bestCode: best?.code ?? null,
     tokens: summary.tokens,
     costUsd: summary.costUsd,
-    models: summary.models ?? models.map((id) => ({ id, pulls: 0, meanReward: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 })),
+    models: summary.models ?? modelUsageOf(nodes, models),
     ...(summary.stopReason ? { stopReason: summary.stopReason } : {}),
     runDir,
   };
@@ -265,7 +268,7 @@ function printHuman(report: ReturnType<typeof summaryReport>): void {
     `run ${report.runId}: ${report.status}`,
     `function ${report.functionName} in ${report.file}`,
     `baseline ${fmt(report.baselineScore)} → best ${fmt(report.bestScore)} (node ${report.bestNodeId ?? '-'}) after ${report.evaluations}/${report.budget} evaluations`,
-    `${report.failed} failed, ${report.skipped} skipped, ${report.tokens} tokens, $${report.costUsd.toFixed(4)}`,
+    `${report.candidates} candidates: ${report.scored} scored, ${report.failed} failed, ${report.skipped} skipped; ${report.modelCalls} model calls, ${report.tokens} tokens, $${report.costUsd.toFixed(4)}`,
     ...report.models.map((m) => `  model ${m.id}: ${m.pulls} pulls, mean reward ${fmt(m.meanReward)}, ${m.tokensIn + m.tokensOut} tokens, $${m.costUsd.toFixed(4)}`),
     ...(report.stopReason ? [`stopped early: ${report.stopReason}`] : []),
     `stored in ${report.runDir}`,

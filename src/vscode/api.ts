@@ -44,6 +44,8 @@ export interface RunsViewItem {
   runId: string;
   label: string;
   description: string;
+  /** The hover text (Markdown source for runs). */
+  tooltip: string;
   /** The tree item's context value (which menu commands it offers). */
   contextValue: string;
   /** Set on candidate items. */
@@ -90,6 +92,7 @@ export function createApi(s: GenesisServices): GenesisApi {
           runId: element.runId,
           label: String(item.label ?? ''),
           description: String(item.description ?? ''),
+          tooltip: typeof item.tooltip === 'string' ? item.tooltip : (item.tooltip?.value ?? ''),
           contextValue: item.contextValue ?? '',
         };
         if ('nodeId' in element) view.nodeId = element.nodeId;

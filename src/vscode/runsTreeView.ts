@@ -5,6 +5,7 @@ import type { RunSummary } from '../core/types';
 import { acceptableCandidates } from './candidateRanking';
 import { isResumableStatus, type RunManager } from './runManager';
 import { formatScore } from './format';
+import { runRowDescription, runTooltipLines } from './runText';
 import { errorMessage, type Logger } from './log';
 
 export const RUNS_VIEW_ID = 'genesis.runs';
@@ -45,16 +46,11 @@ export function runTreeItem(summary: RunSummary): vscode.TreeItem {
     summary.bestNodeId !== null ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
   );
   item.id = summary.runId;
-  item.description = `best ${formatScore(summary.bestScore)}`;
-  item.tooltip = new vscode.MarkdownString(
-    [
-      `**${summary.functionName}** in \`${summary.relativePath}\``,
-      `${summary.status}, ${summary.evaluations} / ${summary.budget} evaluations, ${summary.tokens} tokens, $${summary.costUsd.toFixed(4)}`,
-      `baseline ${formatScore(summary.baselineScore)}, best ${formatScore(summary.bestScore)}`,
-      `started ${new Date(summary.startedAt).toLocaleString()}`,
-      `run id \`${summary.runId}\``,
-    ].join('\n\n'),
-  );
+  // When and how long, short enough not to be cut off; the best candidates are the run's children
+  // and everything else is in the hover.
+  item.description = runRowDescription(summary);
+  item.tooltip = new vscode.MarkdownString(runTooltipLines(summary).join('\n\n'));
+  item.accessibilityInformation = { label: `${summary.functionName}, ${summary.status}, started ${runRowDescription(summary)}, best ${formatScore(summary.bestScore)}` };
   item.iconPath = new vscode.ThemeIcon(
     summary.status === 'running'
       ? 'sync~spin'

@@ -32,13 +32,18 @@ function ensureWebviewBundle() {
   return readFileSync(bundle, 'utf8');
 }
 
-/** replayEvents (src/core/store/runStore.ts) and toNodeView (src/protocol.ts), bundled for Node. */
+/**
+ * replayEvents (src/core/store/runStore.ts), toNodeView (src/protocol.ts) and the panel's tree
+ * layout (webview/treeLayout.ts, webview/model.ts), bundled for Node.
+ */
 async function loadCoreHelpers() {
   const out = join(root, 'test/.tmp/ui-bench/helpers.mjs');
   mkdirSync(dirname(out), { recursive: true });
   await build({
     stdin: {
-      contents: "export { replayEvents } from './src/core/store/runStore';\nexport { toNodeView } from './src/protocol';\n",
+      contents:
+        "export { replayEvents } from './src/core/store/runStore';\nexport { toNodeView } from './src/protocol';\n" +
+        "export { TreeLayout, firstOverlap, labelFontPx } from './webview/treeLayout';\nexport { pinnedNodeIds, bestNodeId } from './webview/model';\n",
       resolveDir: root,
       loader: 'ts',
     },
@@ -252,10 +257,39 @@ function updateBatches(nodeViews, toNodeView, count) {
   return batches;
 }
 
+/**
+ * The tree's label boxes at 50, 500 and 5,000 nodes, in the view the panel opens with (pruned to
+ * the best path and the top candidates) and fully expanded: any overlap fails the bench.
+ */
+function labelOverlapCheck(helpers) {
+  const { replayEvents, toNodeView, TreeLayout, firstOverlap, pinnedNodeIds, bestNodeId } = helpers;
+  const rows = [];
+  for (const count of [50, 500, 5000]) {
+    const stored = replayEvents(syntheticRunLog(count));
+    const nodes = Object.fromEntries(stored.nodes.map((n) => [n.id, toNodeView(n)]));
+    const layout = new TreeLayout();
+    for (const node of Object.values(nodes)) layout.add(node);
+    layout.setPinned(pinnedNodeIds(nodes, bestNodeId({ nodes, summary: stored.summary }), 8));
+    const t0 = performance.now();
+    const pruned = layout.labelBoxes();
+    const prunedMs = performance.now() - t0;
+    const prunedOverlap = firstOverlap(pruned);
+    layout.expandAll();
+    const all = layout.labelBoxes();
+    const allOverlap = firstOverlap(all);
+    rows.push({ nodes: count, shownByDefault: pruned.length, defaultLayoutMs: round(prunedMs), overlapsByDefault: prunedOverlap ? 1 : 0, shownExpanded: all.length, overlapsExpanded: allOverlap ? 1 : 0 });
+    if (prunedOverlap || allOverlap) throw new Error(`tree labels overlap at ${count} nodes: ${JSON.stringify(prunedOverlap ?? allOverlap)}`);
+  }
+  return rows;
+}
+
 async function main() {
   const bundle = ensureWebviewBundle();
   const css = readFileSync(join(root, 'media/panel.css'), 'utf8');
-  const { replayEvents, toNodeView } = await loadCoreHelpers();
+  const helpers = await loadCoreHelpers();
+  const { replayEvents, toNodeView } = helpers;
+  const labelChecks = labelOverlapCheck(helpers);
+  for (const r of labelChecks) say(`tree labels at ${r.nodes} nodes: ${r.shownByDefault} shown by default, ${r.shownExpanded} expanded, overlaps ${r.overlapsByDefault + r.overlapsExpanded}`);
 
   let logFile = process.env.GENESIS_UI_BENCH_RUN;
   if (!logFile) {
@@ -337,7 +371,8 @@ async function main() {
       replayMs: round(loadMs),
       renderedRows: rendered.rows,
       renderedTreeItems: rendered.treeItems,
-      targets: { firstRenderMs: 300, updateMs: 16 },
+      treeLabels: labelChecks,
+      targets: { firstRenderMs: 300, updateMs: 16, labelOverlaps: 0 },
       chromium: browser.version(),
       note: 'updateMs is main-thread work per update (message handling + render + style/layout), median; updateWallMs adds the wait for the next animation frame.',
     };

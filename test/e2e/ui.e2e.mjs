@@ -117,6 +117,10 @@ const panelScenario = {
     frame = await panelFrame(page);
     await waitForState(frame, 'the reopened panel to show the stopped run', (s) => s.status === 'stopped' && s.done === stopped.done, log, 30_000);
     assert(await frame.locator('#resume-run').isVisible(), 'the reopened panel offers Resume Run');
+    // The reopened run shows what the live run counted: the model's pulls and the counts.
+    const reopenedPulls = numberIn(await textOf(frame, '#models tbody tr td'));
+    assert(reopenedPulls !== null && reopenedPulls > 0, `the reopened panel shows the model's pulls (${reopenedPulls})`);
+    assert(/\d+ candidates · .*\d+ model calls/.test(await textOf(frame, '#run-counts')), 'the reopened panel shows the counts');
 
     await runItem.click({ button: 'right' });
     await clickMenuItem(page, 'Resume Run');
@@ -146,11 +150,22 @@ const panelScenario = {
     assert(/score/.test(facts) && /PRM score/.test(facts) && /evaluation/.test(facts), `the inspector lists the facts (${facts.slice(0, 120)})`);
     await panelTab(page).click();
     await screenshot('evolution-panel');
-    await clickButton(frame, '#tree-zoom-in');
-    await clickButton(frame, '#tree-zoom-in');
+    // The tree: hover a node for its id, score and rank; the keyboard moves to its parent and back.
     await frame.locator('#tree').scrollIntoViewIfNeeded();
+    const bestBox = await frame.locator(`#tree [data-node-id="${bestId}"]`).first().boundingBox();
+    assert(bestBox, 'the best node is drawn');
+    await frame.locator('#tree canvas').hover({ position: await treePoint(frame, bestBox), force: true });
+    await waitFor('the hover text', async () => (await textOf(frame, '#tree-tooltip')).startsWith(`#${bestId} · score`), { timeoutMs: 10_000 });
+    log(`  hover: ${await textOf(frame, '#tree-tooltip')}`);
+    assert(/rank 1 of \d+/.test(await textOf(frame, '#tree-tooltip')), 'the best node ranks first');
     await screenshot('search-tree');
-    await clickButton(frame, '#tree-fit');
+    await frame.locator('#tree').focus();
+    await page.keyboard.press('ArrowLeft');
+    await waitFor('the keyboard to select the parent', async () => !(await textOf(frame, '#inspector-title')).includes(`#${bestId}`), { timeoutMs: 10_000 });
+    await page.keyboard.press('End');
+    await waitFor('End to select the best again', async () => (await textOf(frame, '#inspector-title')).includes(`#${bestId}`), { timeoutMs: 10_000 });
+    const legend = await textOf(frame, '#tree-legend');
+    assert(/colour by rank/.test(legend), `the legend explains the colours (${legend})`);
 
     // ---- open its diff ----
     await clickButton(frame, '#inspect-open-diff');
@@ -192,5 +207,11 @@ const panelScenario = {
     assert(after.score > before.score, `the accepted code scores better (${after.score} > ${before.score})`);
   },
 };
+
+/** A point over a node's dot, relative to the tree canvas (its overlay element starts at the dot's left). */
+async function treePoint(frame, box) {
+  const canvas = await frame.locator('#tree canvas').boundingBox();
+  return { x: box.x - canvas.x + box.height / 2, y: box.y - canvas.y + box.height / 2 };
+}
 
 export const scenarios = [panelScenario];

@@ -8,8 +8,8 @@ import { isWebviewToHost, previewOfDiff, toNodeView, type NodeView } from '../..
 import { acceptableCandidates, nextCandidate } from '../../src/vscode/candidateRanking';
 import { joinTokens, tokenizeLine } from '../../webview/highlight';
 import {
-  applyMessage, bestNodeId, buildTree, diffLines, emptyModel, evaluationSeries, filterByStatus, formatCost, formatDuration, pathToRoot, previewLines,
-  rankNodes, reasonOf, sortCandidates, statusLine,
+  applyMessage, axisRange, bestNodeId, buildTree, diffLines, emptyModel, evaluationSeries, filterByStatus, formatCost, formatDuration, gainOf, gainText,
+  lineageOf, lineageText, pathToRoot, previewLines, rankNodes, reasonOf, sortCandidates, statusLine,
 } from '../../webview/model';
 import { ROW_HEIGHT, TreeLayout } from '../../webview/treeLayout';
 
@@ -147,6 +147,46 @@ describe('webview model', () => {
   });
 });
 
+describe('candidate cards', () => {
+  const nodes = byId([
+    node('0', null, 'done', -0.32, { mutation: { kind: 'literal-tune', summary: 'original function', model: '-' } }),
+    node('1', '0', 'done', -0.2, { mutation: { kind: 'literal-tune', summary: '0.9 → 1.0 at line 3', model: 'offline' } }),
+    node('2', '1', 'done', -0.044, { mutation: { kind: 'search-replace', summary: 'unrolled the loop', model: 'gpt' } }),
+    node('3', '2', 'failed', null, { mutation: { kind: 'full-rewrite', summary: 'rewrite', model: 'gpt' } }),
+    node('4', '1', 'done', -0.5),
+  ]);
+
+  it('says the gain against the baseline (as a share of the best gain) and against the parent', () => {
+    const gain = gainOf(nodes['2']!, nodes['1'], -0.32, -0.044);
+    assert.ok(Math.abs(gain.vsBaseline! - 0.276) < 1e-9);
+    assert.equal(gain.gapClosed, 1);
+    assert.ok(Math.abs(gain.vsParent! - 0.156) < 1e-9);
+    assert.equal(gainText(gain), '+0.276 vs baseline (100 % of the gap closed) · +0.156 vs #1');
+    assert.equal(gainText(gainOf(nodes['1']!, nodes['0'], -0.32, -0.044)), '+0.12 vs baseline (43 % of the gap closed) · +0.12 vs #0');
+    assert.equal(gainText(gainOf(nodes['4']!, nodes['1'], -0.32, -0.044)), '−0.18 vs baseline · −0.3 vs #1');
+    assert.equal(gainText(gainOf(nodes['3']!, nodes['2'], -0.32, -0.044)), '', 'no score, no gain');
+    assert.equal(gainOf(nodes['1']!, nodes['0'], -0.32, -0.32).gapClosed, null, 'no gap when nothing beat the baseline');
+  });
+
+  it('describes the whole lineage of mutations, oldest first', () => {
+    const steps = lineageOf(nodes, '3');
+    assert.deepEqual(steps.map((s) => s.nodeId), ['1', '2', '3']);
+    assert.equal(lineageText(steps), '3 steps: #1 0.9 → 1.0 at line 3 → #2 unrolled the loop → #3 rewrite');
+    assert.deepEqual(lineageOf(nodes, '0'), []);
+  });
+});
+
+describe('charts', () => {
+  it('never puts a $0 run on a negative money axis', () => {
+    assert.deepEqual(axisRange([0, 0, 0], true), { min: 0, max: 1 });
+    assert.equal(formatCost(axisRange([0, 0], true)!.min), '$0');
+    assert.deepEqual(axisRange([-2, -2], false), { min: -2.1, max: -1.9 });
+    assert.deepEqual(axisRange([null, 0.5, 2], true), { min: 0.5, max: 2 });
+    assert.equal(axisRange([null], true), undefined);
+    assert.equal(formatCost(-1), '−$1', 'never "$-1.0e+0"');
+  });
+});
+
 describe('search tree layout', () => {
   it('places children right of their parent and a parent in the middle of its children', () => {
     const layout = new TreeLayout();
@@ -195,12 +235,14 @@ describe('search tree layout', () => {
   it('lays out 5,000 nodes quickly and handles a 3,000-deep chain without recursion', () => {
     const layout = new TreeLayout();
     for (let i = 0; i < 5000; i++) layout.add({ id: String(i), parentId: i === 0 ? null : String(Math.floor((i - 1) / 3)) });
+    layout.expandAll();
     const started = performance.now();
     layout.layout();
     assert.ok(performance.now() - started < 200, 'a full layout of 5,000 nodes is fast');
     assert.equal(layout.visible().length, 5000);
     const chain = new TreeLayout();
     for (let i = 0; i < 3000; i++) chain.add({ id: String(i), parentId: i === 0 ? null : String(i - 1) });
+    chain.expandAll();
     assert.equal(chain.visible().length, 3000);
     assert.equal(chain.position('2999')!.y, 0);
   });
@@ -284,8 +326,16 @@ describe('protocol', () => {
     assert.deepEqual(view.mutation, { kind: 'full-rewrite', summary: 's', model: 'm' });
     const wire = JSON.stringify(view);
     for (const secret of ['PPPP', 'code 1', 'OUT', 'ERR']) assert.ok(!wire.includes(secret), `${secret} is not on the wire`);
-    assert.equal(view.diffPreview, '-old\n+new');
-    assert.deepEqual(previewLines(view.diffPreview).map((l) => l.kind), ['del', 'add']);
+    assert.equal(view.diffPreview, '+new\n-old');
+    assert.deepEqual(previewLines(view.diffPreview).map((l) => l.kind), ['add', 'del']);
+    assert.deepEqual(view.diffStat, { added: 1, removed: 1 });
+  });
+
+  it('previews the added lines first, even when a hunk removes many lines before adding (C++, Rust, Go rewrites)', () => {
+    const diff = '--- a\n+++ b\n@@ -1,6 +1,6 @@\n int f(int x) {\n-  int a = 1;\n-  int b = 2;\n-  int c = 3;\n-  return a + b + c + x;\n+  return x + 6;\n }\n';
+    assert.equal(previewOfDiff(diff), '+  return x + 6;\n-  int a = 1;\n-  int b = 2;');
+    const many = `@@ -1,4 +1,4 @@\n-a\n-b\n-c\n-d\n+A\n+B\n+C\n+D\n`;
+    assert.equal(previewOfDiff(many), '+A\n+B\n+C', 'only added lines when there are enough');
   });
 
   it('previews at most three changed lines, each cut short', () => {

@@ -4,6 +4,7 @@
 // evaluate, then evaluates those in parallel. Rounds make a seeded run reproducible even though
 // model calls and evaluations finish in any order.
 import { improvementReward, ModelBandit } from '../llm/bandit';
+import { usageTotals } from '../runCounts';
 import { functionDiff } from '../mutate/functionDiff';
 import { chooseMutationMode, DEFAULT_MUTATION_MIX } from '../mutate/prompt';
 import type { PrmInput, PrmScorer } from '../prm/heuristicPrm';
@@ -195,12 +196,6 @@ export class EvolutionRun {
       this.maxCallTokens = Math.max(this.maxCallTokens, node.tokensIn + node.tokensOut);
       if (node.evaluation) this.evaluations++;
       if (node.status === 'done' && node.score !== null) this.insertRanked(node);
-      const usage = node.sourceId ? this.usage.get(node.sourceId) : undefined;
-      if (usage) {
-        usage.tokensIn += node.tokensIn;
-        usage.tokensOut += node.tokensOut;
-        usage.costUsd += node.costUsd;
-      }
     });
     const rootNode = this.nodeList[0];
     for (const node of this.nodeList) {
@@ -215,15 +210,11 @@ export class EvolutionRun {
         node.reason = 'interrupted before the model replied (the run stopped)';
       }
       const settled = node.status === 'done' || node.status === 'failed' || (node.status === 'skipped' && !node.skippedByPrm);
-      if (settled && node.sourceId) {
-        this.rewarded.add(node.id);
-        const usage = this.usage.get(node.sourceId);
-        if (usage && !(node.reason ?? '').startsWith('run stopped') && !(node.reason ?? '').startsWith('interrupted')) {
-          usage.pulls++;
-          const parent = node.parentId !== null ? this.node(node.parentId) : undefined;
-          usage.rewardTotal += node.status === 'done' ? improvementReward(node.score, parent?.score ?? null, rootNode.status === 'done' ? rootNode.score : null) : 0;
-        }
-      }
+      if (settled && node.sourceId) this.rewarded.add(node.id);
+    }
+    // The models' totals so far, by the one definition the store and the panel use too.
+    for (const totals of usageTotals(this.nodeList, [...this.usage.keys()])) {
+      if (this.usage.has(totals.id)) this.usage.set(totals.id, totals);
     }
     if (rootNode.status !== 'done' && !rootNode.evaluation && !this.requeued.includes(rootNode)) {
       rootNode.status = 'pending';

@@ -4,6 +4,7 @@
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { countNodes, modelUsageOf } from '../runCounts';
 import type { CandidateNode, RunConfig, RunEvent, RunSource, RunStatus, RunSummary } from '../types';
 
 export interface StoredRun {
@@ -397,29 +398,26 @@ export function replayEvents(text: string): StoredRun | undefined {
   if (!config || !summary) return undefined;
   const nodeList = [...nodes.values()].sort((a, b) => Number(a.id) - Number(b.id));
   if (budget !== undefined) summary = { ...summary, budget };
-  return { config, nodes: nodeList, summary: summarize(summary, nodeList, status), warnings, ...(source ? { source } : {}), ...(searchState ? { searchState } : {}) };
+  return { config, nodes: nodeList, summary: summarize(summary, config, nodeList, status), warnings, ...(source ? { source } : {}), ...(searchState ? { searchState } : {}) };
 }
 
-function summarize(start: RunSummary, nodes: CandidateNode[], status: RunStatus): RunSummary {
+function summarize(start: RunSummary, config: RunConfig, nodes: CandidateNode[], status: RunStatus): RunSummary {
   let best: CandidateNode | undefined;
-  let tokens = 0;
-  let costUsd = 0;
-  let evaluations = 0;
   let updatedAt = start.startedAt;
   for (const n of nodes) {
-    tokens += n.tokensIn + n.tokensOut;
-    costUsd += n.costUsd;
-    if (n.evaluation) evaluations++;
     updatedAt = Math.max(updatedAt, n.finishedAt ?? n.createdAt);
     if (n.status === 'done' && n.score !== null && (best === undefined || n.score > (best.score ?? -Infinity))) best = n;
   }
+  const counts = countNodes(nodes);
   const root = nodes[0];
   return {
     ...start,
     status,
-    evaluations,
-    tokens,
-    costUsd,
+    evaluations: counts.evaluations,
+    tokens: counts.tokens,
+    costUsd: counts.costUsd,
+    // The start event holds the models at zero: their totals come from the nodes, as live.
+    models: modelUsageOf(nodes, start.models?.map((m) => m.id) ?? config.models),
     updatedAt,
     baselineScore: root && root.status === 'done' ? root.score : null,
     bestScore: best?.score ?? null,
