@@ -65,7 +65,9 @@ export async function createEvaluator(config: RunConfig, env: EvaluatorEnvironme
   if (stages.length === 0) {
     const name = config.runner ?? LOCAL_RUNNER;
     const spec = resolveRunner(name, runners);
-    const built = await buildRunner(name, spec, { command: config.evaluatorCommand, timeoutSec: config.timeoutSec, extraEnv: {}, label: `runner ${name}` }, config, env, pool);
+    // The runner's own command and time limit win over the run's, as they do for a stage.
+    const use: RunnerUse = { command: spec.command ?? config.evaluatorCommand, timeoutSec: spec.timeoutSec ?? config.timeoutSec, extraEnv: {}, label: `runner ${name}` };
+    const built = await buildRunner(name, spec, use, config, env, pool);
     return {
       evaluator: built.evaluator,
       description: spec.type === 'local' && name === LOCAL_RUNNER ? localDescription(built.sandboxed) : describeSingle(built),
