@@ -11,6 +11,7 @@ import { LocalEvaluator, type LocalEvaluatorOptions } from '../../src/core/evalu
 import { runCommand } from '../../src/core/evaluate/processRunner';
 import { findResultInStdout, parseJsonLenient, parseResultFile, validateResult } from '../../src/core/evaluate/resultContract';
 import { SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
+import { LastObjectLine } from '../../src/core/evaluate/tailBuffer';
 import type { EvaluationRequest } from '../../src/core/types';
 import { processesWith } from './processes';
 
@@ -131,6 +132,24 @@ describe('result contract', () => {
       assert.equal(verdict.reason, reason);
     }
     assert.equal(validateResult({ score: 3, correct: false }).metrics.reported_score, 3);
+  });
+});
+
+describe('last object line', () => {
+  it('keeps the last line that starts with {, across chunks, and only when the tail cannot hold it', () => {
+    const lines = new LastObjectLine(1000);
+    lines.push(Buffer.from('noise\n  {"a": 1}\n{"b":'));
+    lines.push(Buffer.from(' 2, "pad": "' + 'p'.repeat(100) + '"}\nafter\n'));
+    const text = lines.lineOutside(10);
+    assert.ok(text?.startsWith('{"b": 2, "pad": "ppp'));
+    assert.equal(JSON.parse(text ?? '').b, 2);
+    assert.equal(lines.lineOutside(1000), undefined, 'a tail of 1000 bytes holds it whole');
+    const unterminated = new LastObjectLine(1000);
+    unterminated.push(Buffer.from('{"c": 3}'));
+    assert.equal(unterminated.lineOutside(2), '{"c": 3}');
+    const tooLong = new LastObjectLine(8);
+    tooLong.push(Buffer.from('{"d": 4}\n{"e": 55555}\n'));
+    assert.equal(tooLong.lineOutside(1), '{"d": 4}', 'a line over the capacity is not kept');
   });
 });
 
@@ -279,6 +298,18 @@ for (const spawnFrom of ['this-process', 'launcher'] as const) describe(`local e
     assert.equal(wrong.status, 'incorrect');
     assert.equal(wrong.reason, 'evaluator reported correct: false — test_x failed');
     assert.match(wrong.feedback, /test_x failed[\s\S]*--- stderr \(last lines\) ---\noops/);
+  });
+
+  it('finds a result line longer than the 256 KB tail, anywhere within the output cap', async () => {
+    // A 1 MB feedback on one line, then a little noise after it (#13 item 8).
+    const script = `import json, sys; print(json.dumps({"score": 3, "feedback": "x" * 1000000})); print("done", file=sys.stdout)`;
+    const long = await evaluator({ command: `python3 -c '${script}'` }).evaluate(request(), never);
+    assert.equal(long.status, 'ok', long.reason);
+    assert.equal(long.score, 3);
+    assert.equal(long.feedback.length, 1000000);
+    // Beyond the cap, the reason names the cap, not a missing result.
+    const huge = await evaluator({ command: `python3 -c 'print("{\\"score\\": 1, \\"f\\": \\"" + "y" * 2000000 + "\\"}")'`, maxOutputBytes: 1024 * 1024 }).evaluate(request(), never);
+    assert.equal(huge.reason, 'output limit exceeded (1 MiB)');
   });
 
   it('reports garbage output, crashes and a missing command clearly', async () => {

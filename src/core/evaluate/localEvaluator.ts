@@ -323,7 +323,13 @@ export class LocalEvaluator implements Evaluator {
 
   /** Turns a finished process and its result JSON (file or stdout) into an EvaluationResult. */
   private interpret(outcome: ProcessOutcome, resultText: string | undefined): EvaluationResult {
-    const output = { stdoutTail: outcome.stdoutTail, stderrTail: outcome.stderrTail, durationMs: outcome.durationMs, sandboxed: this.mode === 'bwrap' };
+    const output = {
+      stdoutTail: outcome.stdoutTail,
+      stderrTail: outcome.stderrTail,
+      ...(outcome.resultLine !== undefined ? { resultLine: outcome.resultLine } : {}),
+      durationMs: outcome.durationMs,
+      sandboxed: this.mode === 'bwrap',
+    };
     if (outcome.cancelled) return notOkResult('cancelled', 'evaluation cancelled', output);
     if (outcome.timedOut) return notOkResult('timeout', `evaluator timed out after ${this.options.timeoutSec ?? 60} s`, output);
     if (outcome.outputLimited) {

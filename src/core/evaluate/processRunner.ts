@@ -10,7 +10,7 @@
 // /bin/sh (no PATH or shebang handling needed), the streams and 'exit' are watched below, and
 // its timeout and cancellation would not reach the process group anyway.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { TailBuffer } from './tailBuffer';
+import { LastObjectLine, TailBuffer } from './tailBuffer';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_TAIL_BYTES = 4096;
@@ -70,6 +70,8 @@ export interface ProcessOutcome {
   interrupted?: string;
   stdoutTail: string;
   stderrTail: string;
+  /** The last stdout line starting with `{` when the stdout tail does not hold it whole (a long result line). */
+  resultLine?: string;
   stdoutBytes: number;
   stderrBytes: number;
   durationMs: number;
@@ -129,6 +131,8 @@ export class WatchedProcess {
   private readonly child: ChildProcess | undefined;
   private readonly stdout: TailBuffer;
   private readonly stderr: TailBuffer;
+  private readonly tailBytes: number;
+  private readonly resultLines: LastObjectLine;
   private readonly maxOutput: number;
   private startedAt = performance.now();
   private exitStatus: { code: number | null; signal: string | null } | undefined;
@@ -141,9 +145,11 @@ export class WatchedProcess {
 
   /** With argv undefined, a process that never starts (for an outcome without one). */
   constructor(argv: string[] | undefined, options: StartOptions) {
-    this.stdout = new TailBuffer(options.tailBytes ?? DEFAULT_TAIL_BYTES);
-    this.stderr = new TailBuffer(options.tailBytes ?? DEFAULT_TAIL_BYTES);
+    this.tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
+    this.stdout = new TailBuffer(this.tailBytes);
+    this.stderr = new TailBuffer(this.tailBytes);
     this.maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.resultLines = new LastObjectLine(this.maxOutput);
     if (!argv) return;
     try {
       // detached: setsid(), so the process leads a group of its own.
@@ -254,6 +260,7 @@ export class WatchedProcess {
 
   /** What is known of the process now, with `fields` on top. */
   outcome(fields: Partial<ProcessOutcome>): ProcessOutcome {
+    const resultLine = this.resultLines.lineOutside(this.tailBytes);
     return {
       exitCode: this.exitStatus?.code ?? null,
       signal: this.exitStatus?.signal ?? null,
@@ -263,6 +270,7 @@ export class WatchedProcess {
       ...(this.spawnError !== undefined ? { spawnError: this.spawnError } : {}),
       stdoutTail: this.stdout.text(),
       stderrTail: this.stderr.text(),
+      ...(resultLine !== undefined ? { resultLine } : {}),
       stdoutBytes: this.stdout.totalBytes,
       stderrBytes: this.stderr.totalBytes,
       durationMs: Math.round(performance.now() - this.startedAt),
@@ -272,6 +280,7 @@ export class WatchedProcess {
 
   private collect(buffer: TailBuffer, chunk: Buffer): void {
     buffer.push(chunk);
+    if (buffer === this.stdout) this.resultLines.push(chunk);
     if (!this.outputLimited && this.stdout.totalBytes + this.stderr.totalBytes > this.maxOutput) {
       this.outputLimited = true;
       // No grace: a process flooding its output has nothing useful left to say.
