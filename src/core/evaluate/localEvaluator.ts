@@ -2,10 +2,14 @@
 // workspace (a reused, checked slot for small workspaces, a fresh copy for large ones), bubblewrap
 // when available, limits on time, memory and output. Processes are started by the evaluation
 // launchers (spawner.ts, launcher/), and a free slot's next one is started ahead (a warm start).
-import { existsSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
-import { bubblewrapArgv, detectBubblewrap } from './bubblewrap';
+import { bubblewrapArgv } from './bubblewrap';
+import { homeShield, type HomeShield } from './homeShield';
+import { detectSandbox, SandboxUnavailableError, type SandboxKind } from './sandboxChoice';
+import { sandboxExecArgv } from './sandboxExec';
 import { LauncherPool } from './launcher/launcherPool';
 import { commandArgv, DEFAULT_MAX_OUTPUT_BYTES, type ProcessOutcome } from './processRunner';
 import { ThisProcessSpawner, type EvaluationSpawner, type WarmStart } from './spawner';
@@ -26,7 +30,11 @@ export interface LocalEvaluatorOptions {
   memoryMb?: number;
   /** stdout + stderr bytes after which the evaluator is killed; default 8 MiB. */
   maxOutputBytes?: number;
-  /** 'auto' uses bubblewrap when it works here; 'bwrap' requires it; default 'auto'. */
+  /**
+   * 'auto' uses the sandbox of this system (bubblewrap on Linux, sandbox-exec on macOS) and refuses
+   * to run where there is none (SandboxUnavailableError); 'bwrap' requires bubblewrap; 'none' runs
+   * unsandboxed (the user's explicit choice). Default 'auto'.
+   */
   sandbox?: SandboxPreference;
   /** Only with bubblewrap: keep the network (default: no network). */
   allowNetwork?: boolean;
@@ -96,7 +104,11 @@ export class LocalEvaluator implements Evaluator {
   private readonly removals = new Set<Promise<void>>();
   /** Environment shared by every evaluation: read once, as reading process.env is not free. */
   private baseEnv: Record<string, string> = {};
-  private mode: 'bwrap' | 'none' = 'none';
+  private mode: SandboxKind | 'none' = 'none';
+  /** Home folders hidden inside the sandbox, their toolchains kept (homeShield.ts). */
+  private shield: HomeShield | undefined;
+  /** The copy's real path (sandbox-exec profiles need real paths). */
+  private realCopyRoot = '';
   private spawner: EvaluationSpawner | undefined;
   /**
    * Warm starts: for each free slot, its evaluator process already started and waiting for the
@@ -124,8 +136,8 @@ export class LocalEvaluator implements Evaluator {
     return this.warmStartsUsed;
   }
 
-  /** Whether evaluations run under bubblewrap; known once prepare() has finished. */
-  get sandboxMode(): 'bwrap' | 'none' {
+  /** The sandbox evaluations run in; known once prepare() has finished. */
+  get sandboxMode(): SandboxKind | 'none' {
     return this.mode;
   }
 
@@ -142,17 +154,18 @@ export class LocalEvaluator implements Evaluator {
     if (this.disposed) throw new Error('evaluator is disposed');
     const preference = this.options.sandbox ?? 'auto';
     if (preference !== 'none') {
-      const probe = await detectBubblewrap();
-      if (probe.usable) {
-        this.mode = 'bwrap';
-        this.devices = await gpuDevices();
-      } else if (preference === 'bwrap') {
-        throw new Error(`sandbox 'bwrap' requested but bubblewrap is not usable: ${probe.problem ?? 'unknown problem'}`);
+      const found = await detectSandbox();
+      if (preference === 'bwrap' && found.kind !== 'bwrap') {
+        throw new Error(`sandbox 'bwrap' requested but bubblewrap is not usable: ${found.problem ?? 'this system uses another sandbox'}`);
       }
+      if (!found.kind) throw new SandboxUnavailableError(found.problem ?? 'unknown problem');
+      this.mode = found.kind;
+      if (this.mode === 'bwrap') this.devices = await gpuDevices();
+      this.shield = homeShield({ home: process.env.HOME ?? homedir(), env: process.env, exists: existsSync });
     }
     this.baseEnv = {
       ...inheritedEnv(),
-      ...(this.mode === 'bwrap' ? { TMPDIR: '/tmp' } : {}),
+      ...(this.mode === 'bwrap' ? { TMPDIR: '/tmp' } : this.mode === 'sandbox-exec' ? { TMPDIR: '/private/tmp' } : {}),
       ...this.options.env,
     };
     this.spawner =
@@ -175,6 +188,7 @@ export class LocalEvaluator implements Evaluator {
       throw new Error('evaluator is disposed');
     }
     this.copy = copy;
+    this.realCopyRoot = realpathSync(copy.root);
   }
 
   async evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<EvaluationResult> {
@@ -188,7 +202,7 @@ export class LocalEvaluator implements Evaluator {
       stdoutTail: '',
       stderrTail: '',
       durationMs: 0,
-      sandboxed: this.mode === 'bwrap',
+      sandboxed: this.mode !== 'none',
     });
     if (signal.aborted) return failure('cancelled', 'evaluation cancelled');
     let evaluation: EvaluationDir;
@@ -275,25 +289,41 @@ export class LocalEvaluator implements Evaluator {
     };
   }
 
-  /** The evaluator's argv in a work dir: the shell with the memory limit, inside bubblewrap when on. */
+  /** The evaluator's argv in a work dir: the shell with the memory limit, inside the sandbox when on. */
   private argv(evaluation: EvaluationDir, waitForEvaluationId: boolean): string[] {
     return commandArgv({
       command: this.options.command,
       memoryMb: this.options.memoryMb ?? 2048,
       waitForEvaluationId,
-      wrapArgv:
-        this.mode === 'bwrap'
-          ? (plain) =>
-              bubblewrapArgv(plain, {
-                writableDirs: [evaluation.dir],
-                // Links in the copy (an ignored node_modules) point into the workspace.
-                readOnlyDirs: [this.options.workspaceRoot],
-                cwd: evaluation.workDir,
-                allowNetwork: this.options.allowNetwork,
-                devices: this.devices,
-              })
-          : undefined,
+      wrapArgv: this.wrapper(evaluation),
     });
+  }
+
+  private wrapper(evaluation: EvaluationDir): ((argv: string[]) => string[]) | undefined {
+    const shield = this.shield;
+    if (this.mode === 'bwrap') {
+      return (plain) =>
+        bubblewrapArgv(plain, {
+          writableDirs: [evaluation.dir],
+          // Links in the copy (an ignored node_modules) point into the workspace.
+          readOnlyDirs: [this.options.workspaceRoot],
+          cwd: evaluation.workDir,
+          allowNetwork: this.options.allowNetwork,
+          devices: this.devices,
+          ...(shield ? { shield } : {}),
+        });
+    }
+    if (this.mode === 'sandbox-exec') {
+      const realDir = join(this.realCopyRoot, relative(this.copy?.root ?? this.realCopyRoot, evaluation.dir));
+      return (plain) =>
+        sandboxExecArgv(plain, {
+          writableDirs: [realDir, '/private/tmp', '/private/var/tmp'],
+          readOnlyDirs: [this.options.workspaceRoot],
+          allowNetwork: this.options.allowNetwork,
+          ...(shield ? { shield } : {}),
+        });
+    }
+    return undefined;
   }
 
   /** The variables a warm start was made for (all but the evaluation id). */
@@ -328,7 +358,7 @@ export class LocalEvaluator implements Evaluator {
       stderrTail: outcome.stderrTail,
       ...(outcome.resultLine !== undefined ? { resultLine: outcome.resultLine } : {}),
       durationMs: outcome.durationMs,
-      sandboxed: this.mode === 'bwrap',
+      sandboxed: this.mode !== 'none',
     };
     if (outcome.cancelled) return notOkResult('cancelled', 'evaluation cancelled', output);
     if (outcome.timedOut) return notOkResult('timeout', `evaluator timed out after ${this.options.timeoutSec ?? 60} s`, output);
