@@ -7,6 +7,8 @@ import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
 import { bubblewrapArgv } from './bubblewrap';
+import { diskUsage, watchDisk } from './diskWatch';
+import { canScanProcesses, killEscapedProcesses } from './escapedProcesses';
 import { homeShield, type HomeShield } from './homeShield';
 import { detectSandbox, SandboxUnavailableError, type SandboxKind } from './sandboxChoice';
 import { sandboxExecArgv } from './sandboxExec';
@@ -28,6 +30,11 @@ export interface LocalEvaluatorOptions {
   timeoutSec?: number;
   /** Address-space limit (ulimit -v) in MiB; default 2048, 0 for none. */
   memoryMb?: number;
+  /**
+   * What an evaluation may write (work dir, and inside bubblewrap /tmp and the home tmpfs) in MiB,
+   * beyond the workspace copy: the evaluator is stopped past it; default 1024, 0 for none.
+   */
+  diskMb?: number;
   /** stdout + stderr bytes after which the evaluator is killed; default 8 MiB. */
   maxOutputBytes?: number;
   /**
@@ -61,6 +68,14 @@ export type SpawnFrom = 'launcher' | 'this-process';
  * directly from a small process and 2.2× from one the size of an extension host.
  */
 const LAUNCHERS = 2;
+
+const DEFAULT_DISK_MB = 1024;
+/** Unsandboxed evaluations this long are followed by a scan for processes that left the group. */
+const ESCAPE_SCAN_AFTER_MS = 1000;
+/** What a shell or a program prints for a file over `ulimit -f` (SIGXFSZ, or EFBIG where the signal is ignored). */
+const FILE_CAP_PATTERN = /File size limit exceeded|File too large/;
+/** A file over `ulimit -f`, or a full tmpfs. */
+const DISK_ERROR_PATTERN = /File size limit exceeded|File too large|No space left on device|EFBIG|ENOSPC/;
 
 const MEMORY_ERROR_PATTERN = /MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|ENOMEM/i;
 
@@ -109,6 +124,10 @@ export class LocalEvaluator implements Evaluator {
   private shield: HomeShield | undefined;
   /** The copy's real path (sandbox-exec profiles need real paths). */
   private realCopyRoot = '';
+  /** Unsandboxed on Linux: processes that left an evaluation's group are looked for (escapedProcesses.ts). */
+  private sweepEscapes = false;
+  /** Bytes of the workspace copy: the disk limit counts what an evaluation adds to it. */
+  private baseBytes = 0;
   private spawner: EvaluationSpawner | undefined;
   /**
    * Warm starts: for each free slot, its evaluator process already started and waiting for the
@@ -163,6 +182,7 @@ export class LocalEvaluator implements Evaluator {
       if (this.mode === 'bwrap') this.devices = await gpuDevices();
       this.shield = homeShield({ home: process.env.HOME ?? homedir(), env: process.env, exists: existsSync });
     }
+    this.sweepEscapes = this.mode === 'none' && (await canScanProcesses());
     this.baseEnv = {
       ...inheritedEnv(),
       ...(this.mode === 'bwrap' ? { TMPDIR: '/tmp' } : this.mode === 'sandbox-exec' ? { TMPDIR: '/private/tmp' } : {}),
@@ -171,6 +191,8 @@ export class LocalEvaluator implements Evaluator {
     this.spawner =
       this.options.spawnFrom === 'this-process' ? new ThisProcessSpawner(this.baseEnv) : new LauncherPool(this.baseEnv, LAUNCHERS, this.options.launcherScript);
     const { copy, stats } = await SandboxCopy.create({ workspaceRoot: this.options.workspaceRoot, tempParent: this.options.tempParent });
+    // On disk, not the files' sizes: small files take a whole block each.
+    this.baseBytes = this.diskMb > 0 ? await diskUsage(copy.baseDir) : stats.bytes;
     try {
       if (stats.entries <= MAX_SLOT_ENTRIES) {
         const slots = new WorkSlotPool(copy.baseDir, join(copy.root, 'slots'));
@@ -230,14 +252,36 @@ export class LocalEvaluator implements Evaluator {
     }
 
     let result: EvaluationResult | undefined;
+    const diskMb = this.diskMb;
+    const stop = new AbortController();
+    let diskExceeded = false;
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    // A block of slack: directories and the result file take some.
+    const stopWatching =
+      diskMb > 0
+        ? watchDisk(evaluation.dir, this.baseBytes + diskMb * 1048576 + 1048576, () => {
+            diskExceeded = true;
+            stop.abort();
+          })
+        : () => undefined;
+    let outcome: ProcessOutcome | undefined;
     try {
-      const outcome = await this.run(request, evaluation, signal);
+      outcome = await this.run(request, evaluation, stop.signal);
+      stopWatching();
+      if (diskExceeded) return (result = this.diskExceeded(outcome));
       // Most evaluators print their result: a synchronous existence check is cheaper than a
       // failing read through the thread pool.
       const resultText = existsSync(evaluation.resultFile) ? await readIfPresent(evaluation.resultFile) : undefined;
       result = this.interpret(outcome, resultText);
       return result;
     } finally {
+      stopWatching();
+      signal.removeEventListener('abort', onAbort);
+      // Before the folder is reused or removed: nothing of this evaluation may still run in it.
+      if (outcome && this.sweepEscapes && this.mayHaveEscaped(outcome)) {
+        await killEscapedProcesses({ workDir: evaluation.workDir, exact: true, folder: evaluation.dir }, outcome.pid);
+      }
       // Cleaning up happens after the answer, in the background: a slot is checked and repaired
       // before it is handed out again, and dispose() waits for all of it.
       const keep = this.options.keepFailedWorkDirs === true && result?.status !== 'ok';
@@ -294,6 +338,7 @@ export class LocalEvaluator implements Evaluator {
     return commandArgv({
       command: this.options.command,
       memoryMb: this.options.memoryMb ?? 2048,
+      fileSizeMb: this.diskMb,
       waitForEvaluationId,
       wrapArgv: this.wrapper(evaluation),
     });
@@ -311,6 +356,7 @@ export class LocalEvaluator implements Evaluator {
           allowNetwork: this.options.allowNetwork,
           devices: this.devices,
           ...(shield ? { shield } : {}),
+          ...(this.diskMb > 0 ? { tmpfsBytes: this.diskMb * 1048576 } : {}),
         });
     }
     if (this.mode === 'sandbox-exec') {
@@ -351,15 +397,36 @@ export class LocalEvaluator implements Evaluator {
     this.waiting.set(slot, { start, key: this.warmKey(slot, last) });
   }
 
-  /** Turns a finished process and its result JSON (file or stdout) into an EvaluationResult. */
-  private interpret(outcome: ProcessOutcome, resultText: string | undefined): EvaluationResult {
-    const output = {
+  /**
+   * Whether to look for processes that left the group (a scan costs milliseconds, too much for
+   * every quick evaluation): when they held the pipes, or the evaluation ran long enough to
+   * hide it. dispose() looks once more for any evaluation's.
+   */
+  private mayHaveEscaped(outcome: ProcessOutcome): boolean {
+    return outcome.pipesHeldAfterExit === true || outcome.timedOut || outcome.cancelled || outcome.durationMs >= ESCAPE_SCAN_AFTER_MS;
+  }
+
+  private get diskMb(): number {
+    return this.options.diskMb ?? DEFAULT_DISK_MB;
+  }
+
+  private outputOf(outcome: ProcessOutcome) {
+    return {
       stdoutTail: outcome.stdoutTail,
       stderrTail: outcome.stderrTail,
       ...(outcome.resultLine !== undefined ? { resultLine: outcome.resultLine } : {}),
       durationMs: outcome.durationMs,
       sandboxed: this.mode !== 'none',
     };
+  }
+
+  private diskExceeded(outcome: ProcessOutcome): EvaluationResult {
+    return notOkResult('error', `disk limit exceeded (${this.diskMb} MiB)`, this.outputOf(outcome));
+  }
+
+  /** Turns a finished process and its result JSON (file or stdout) into an EvaluationResult. */
+  private interpret(outcome: ProcessOutcome, resultText: string | undefined): EvaluationResult {
+    const output = this.outputOf(outcome);
     if (outcome.cancelled) return notOkResult('cancelled', 'evaluation cancelled', output);
     if (outcome.timedOut) return notOkResult('timeout', `evaluator timed out after ${this.options.timeoutSec ?? 60} s`, output);
     if (outcome.outputLimited) {
@@ -368,6 +435,8 @@ export class LocalEvaluator implements Evaluator {
     }
     if (outcome.spawnError) return notOkResult('error', `could not start the evaluator: ${outcome.spawnError}`, output);
     if (outcome.interrupted) return notOkResult('error', `evaluation interrupted: ${outcome.interrupted}`, output);
+    // A file that reached the cap (ulimit -f) means the limit was reached, whatever the evaluator says after.
+    if (this.diskMb > 0 && FILE_CAP_PATTERN.test(outcome.stderrTail)) return this.diskExceeded(outcome);
     return resultFromOutput(output, resultText, (contractError) => this.explainMissingResult(outcome, contractError));
   }
 
@@ -381,6 +450,9 @@ export class LocalEvaluator implements Evaluator {
     const how = signal ? `evaluator was killed by ${signal}` : `evaluator exited with code ${exitCode}`;
     const detail = lastLine(stderrTail);
     const reason = detail ? `${how}: ${detail}` : how;
+    if (this.diskMb > 0 && (signal === 'SIGXFSZ' || exitCode === 153 || DISK_ERROR_PATTERN.test(stderrTail))) {
+      return `disk limit exceeded (${this.diskMb} MiB): ${reason}`;
+    }
     const memoryMb = this.options.memoryMb ?? 2048;
     const looksLikeMemory = MEMORY_ERROR_PATTERN.test(stderrTail) || signal === 'SIGKILL' || exitCode === 137;
     if (memoryMb > 0 && looksLikeMemory) return `memory limit exceeded? (limit ${memoryMb} MiB) ${reason}`;
@@ -400,6 +472,7 @@ export class LocalEvaluator implements Evaluator {
     this.waiting.clear();
     this.spawner?.dispose();
     this.spawner = undefined;
+    if (this.sweepEscapes && copy) await killEscapedProcesses({ workDir: `${copy.root}/`, exact: false, folder: copy.root });
     await slots?.dispose();
     await Promise.all([...this.removals]);
     await copy?.dispose();

@@ -39,6 +39,8 @@ export interface RunCommandOptions extends RunProcessOptions {
   command: string;
   /** Address-space limit (ulimit -v) in MiB; 0 or undefined for none. */
   memoryMb?: number;
+  /** Largest file the command may write (ulimit -f) in MiB; 0 or undefined for none. */
+  fileSizeMb?: number;
   /** Turns the final argv (`/bin/sh -c SCRIPT`) into the one to spawn, e.g. a bubblewrap wrapper. */
   wrapArgv?: (argv: string[]) => string[];
   /**
@@ -68,6 +70,10 @@ export interface ProcessOutcome {
   spawnError?: string;
   /** Set when the process was lost with the evaluation launcher that ran it (it was killed). */
   interrupted?: string;
+  /** The process's pid (also its group's id). */
+  pid?: number;
+  /** Its pipes stayed open after its group was killed: a process that left the group holds them. */
+  pipesHeldAfterExit?: boolean;
   stdoutTail: string;
   stderrTail: string;
   /** The last stdout line starting with `{` when the stdout tail does not hold it whole (a long result line). */
@@ -77,11 +83,21 @@ export interface ProcessOutcome {
   durationMs: number;
 }
 
-/** The script run by /bin/sh: the memory limit first, on its own line, then the user's command. */
-export function shellScript(command: string, memoryMb: number | undefined): string {
-  if (!memoryMb || memoryMb <= 0) return command;
-  const kib = Math.floor(memoryMb * 1024);
-  return `ulimit -v ${kib} || { echo "genesis: could not set memory limit (ulimit -v ${kib})" >&2; exit 125; }\n${command}`;
+/**
+ * The script run by /bin/sh: the memory limit and the file size limit first, each on its own
+ * line, then the user's command. `ulimit -f` counts 512-byte blocks in a POSIX shell.
+ */
+export function shellScript(command: string, memoryMb: number | undefined, fileSizeMb?: number): string {
+  let limits = '';
+  if (memoryMb && memoryMb > 0) {
+    const kib = Math.floor(memoryMb * 1024);
+    limits += `ulimit -v ${kib} || { echo "genesis: could not set memory limit (ulimit -v ${kib})" >&2; exit 125; }\n`;
+  }
+  if (fileSizeMb && fileSizeMb > 0) {
+    const blocks = Math.floor(fileSizeMb * 2048);
+    limits += `ulimit -f ${blocks} || { echo "genesis: could not set file size limit (ulimit -f ${blocks})" >&2; exit 125; }\n`;
+  }
+  return limits + command;
 }
 
 /**
@@ -104,8 +120,8 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** The argv that runs a command line: /bin/sh -c with the memory limit, then any wrapper. */
-export function commandArgv(options: Pick<RunCommandOptions, 'command' | 'memoryMb' | 'wrapArgv' | 'waitForEvaluationId'>): string[] {
-  const script = shellScript(options.command, options.memoryMb);
+export function commandArgv(options: Pick<RunCommandOptions, 'command' | 'memoryMb' | 'fileSizeMb' | 'wrapArgv' | 'waitForEvaluationId'>): string[] {
+  const script = shellScript(options.command, options.memoryMb, options.fileSizeMb);
   const argv = ['/bin/sh', '-c', options.waitForEvaluationId ? WAIT_FOR_EVALUATION_ID + script : script];
   return options.wrapArgv ? options.wrapArgv(argv) : argv;
 }
@@ -140,6 +156,7 @@ export class WatchedProcess {
   private outputLimited = false;
   private openStreams = 2;
   private drainTimer: NodeJS.Timeout | undefined;
+  private pipesHeld = false;
   /** Set by supervise(): called whenever the process may have finished. */
   private onChange: (() => void) | undefined;
 
@@ -195,6 +212,7 @@ export class WatchedProcess {
       this.kill();
       // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
       this.drainTimer = setTimeout(() => {
+        this.pipesHeld = true;
         child.stdout?.destroy();
         child.stderr?.destroy();
         this.openStreams = 0;
@@ -271,6 +289,8 @@ export class WatchedProcess {
       stdoutTail: this.stdout.text(),
       stderrTail: this.stderr.text(),
       ...(resultLine !== undefined ? { resultLine } : {}),
+      ...(this.pid !== undefined ? { pid: this.pid } : {}),
+      ...(this.pipesHeld ? { pipesHeldAfterExit: true } : {}),
       stdoutBytes: this.stdout.totalBytes,
       stderrBytes: this.stderr.totalBytes,
       durationMs: Math.round(performance.now() - this.startedAt),
