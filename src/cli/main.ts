@@ -1,6 +1,7 @@
 // The headless CLI over the same core as the extension: for scripts, CI and cluster login nodes.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
+import { SandboxUnavailableError } from '../core/evaluate/sandboxChoice';
 import { languageFor } from '../core/lang/languages';
 import { decodeSourceFile } from '../core/lang/sourceEncoding';
 import { devWasmPaths, TreeSitterService, wasmPathsIn, type TreeSitterPaths } from '../core/lang/treeSitter';
@@ -31,7 +32,8 @@ const USAGE = `Usage:
       --workspace DIR     root copied into the sandbox (default: the current directory if it
                           holds FILE, else FILE's directory); the evaluator runs there
       --runs-dir DIR      where runs are stored (default WORKSPACE/.genesis/runs)
-      --no-sandbox        do not use bubblewrap even where it is available
+      --no-sandbox        run candidates unsandboxed (needed where no sandbox works: without it the
+                          CLI refuses to run candidates there)
       --runners-file FILE JSON {"runners": {...}, "stages": [...], "runner": NAME}: named runners
                           (local, ssh, slurm) as in the genesis.runners setting (evaluators/REMOTE.md)
       --runner NAME       evaluate every candidate on that runner (default local: this machine)
@@ -366,6 +368,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof UsageError) {
       process.stderr.write(`genesis: ${error.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
+    } else if (error instanceof SandboxUnavailableError) {
+      process.stderr.write(`genesis: ${error.message}\nTo run candidates unsandboxed anyway, pass --no-sandbox.\n`);
+      process.exitCode = 1;
     } else {
       process.stderr.write(`genesis: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;

@@ -289,6 +289,20 @@ describe('createEvaluator: local stages', () => {
     assert.equal(late.reason, 'stage quick failed: evaluator timed out after 1 s');
   });
 
+  it('a single named runner (--runner) runs with its own command and time limit', async () => {
+    const runners: RunnersConfig = { slow: { type: 'local', command: 'SLEEP_MS=5000 node evaluate.js', timeoutSec: 1 } };
+    const p = await make(runConfig(workspace, { runner: 'slow' }), runners);
+    const started = Date.now();
+    const late = await p.evaluator.evaluate(request(7), never());
+    assert.equal(late.status, 'timeout', late.reason);
+    assert.equal(late.reason, 'evaluator timed out after 1 s');
+    assert.ok(Date.now() - started < 4000, `the runner's 1 s limit applied, not the run's 20 s (${Date.now() - started} ms)`);
+
+    const own = await make(runConfig(workspace, { runner: 'own' }), { own: { type: 'local', command: 'GENESIS_STAGE=quick node evaluate.js' } });
+    const result = await own.evaluator.evaluate(request(7), never());
+    assert.equal(result.feedback, 'stage=quick', 'the runner\'s command ran, not the run\'s evaluator command');
+  });
+
   it('refuses unknown runners and bad stages before anything runs', async () => {
     await assert.rejects(createEvaluator(runConfig(workspace, { runner: 'gpu' }), {}), /unknown runner "gpu" \(defined: local\)/);
     await assert.rejects(

@@ -1,6 +1,6 @@
 // Evaluator contract v1 and the local runner, with real processes.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,9 +10,10 @@ import { detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
 import { LocalEvaluator, type LocalEvaluatorOptions } from '../../src/core/evaluate/localEvaluator';
 import { runCommand } from '../../src/core/evaluate/processRunner';
 import { findResultInStdout, parseJsonLenient, parseResultFile, validateResult } from '../../src/core/evaluate/resultContract';
-import { SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
+import { ownerStamp, SandboxCopy } from '../../src/core/evaluate/sandboxCopy';
+import { LastObjectLine } from '../../src/core/evaluate/tailBuffer';
 import type { EvaluationRequest } from '../../src/core/types';
-import { processesWith } from './processes';
+import { killAll, processesWith } from './processes';
 
 const repoRoot = resolve(__dirname, '../..');
 const fixtures = join(repoRoot, 'test/fixtures/evaluators');
@@ -131,6 +132,24 @@ describe('result contract', () => {
       assert.equal(verdict.reason, reason);
     }
     assert.equal(validateResult({ score: 3, correct: false }).metrics.reported_score, 3);
+  });
+});
+
+describe('last object line', () => {
+  it('keeps the last line that starts with {, across chunks, and only when the tail cannot hold it', () => {
+    const lines = new LastObjectLine(1000);
+    lines.push(Buffer.from('noise\n  {"a": 1}\n{"b":'));
+    lines.push(Buffer.from(' 2, "pad": "' + 'p'.repeat(100) + '"}\nafter\n'));
+    const text = lines.lineOutside(10);
+    assert.ok(text?.startsWith('{"b": 2, "pad": "ppp'));
+    assert.equal(JSON.parse(text ?? '').b, 2);
+    assert.equal(lines.lineOutside(1000), undefined, 'a tail of 1000 bytes holds it whole');
+    const unterminated = new LastObjectLine(1000);
+    unterminated.push(Buffer.from('{"c": 3}'));
+    assert.equal(unterminated.lineOutside(2), '{"c": 3}');
+    const tooLong = new LastObjectLine(8);
+    tooLong.push(Buffer.from('{"d": 4}\n{"e": 55555}\n'));
+    assert.equal(tooLong.lineOutside(1), '{"d": 4}', 'a line over the capacity is not kept');
   });
 });
 
@@ -281,6 +300,18 @@ for (const spawnFrom of ['this-process', 'launcher'] as const) describe(`local e
     assert.match(wrong.feedback, /test_x failed[\s\S]*--- stderr \(last lines\) ---\noops/);
   });
 
+  it('finds a result line longer than the 256 KB tail, anywhere within the output cap', async () => {
+    // A 1 MB feedback on one line, then a little noise after it (#13 item 8).
+    const script = `import json, sys; print(json.dumps({"score": 3, "feedback": "x" * 1000000})); print("done", file=sys.stdout)`;
+    const long = await evaluator({ command: `python3 -c '${script}'` }).evaluate(request(), never);
+    assert.equal(long.status, 'ok', long.reason);
+    assert.equal(long.score, 3);
+    assert.equal(long.feedback.length, 1000000);
+    // Beyond the cap, the reason names the cap, not a missing result.
+    const huge = await evaluator({ command: `python3 -c 'print("{\\"score\\": 1, \\"f\\": \\"" + "y" * 2000000 + "\\"}")'`, maxOutputBytes: 1024 * 1024 }).evaluate(request(), never);
+    assert.equal(huge.reason, 'output limit exceeded (1 MiB)');
+  });
+
   it('reports garbage output, crashes and a missing command clearly', async () => {
     const garbage = await evaluator({ command: 'echo "all good, score=3"' }).evaluate(request(), never);
     assert.equal(garbage.status, 'error');
@@ -294,6 +325,39 @@ for (const spawnFrom of ['this-process', 'launcher'] as const) describe(`local e
     const missing = await evaluator({ command: 'genesis-no-such-evaluator --flag' }).evaluate(request(), never);
     assert.equal(missing.status, 'error');
     assert.equal(missing.reason, 'evaluator command not found: genesis-no-such-evaluator');
+  });
+
+  it('unsandboxed, kills processes that left the group (setsid nohup): at the end of the evaluation, or at the latest with the evaluator', async () => {
+    const marker = `sleep 1000.${spawnFrom === 'launcher' ? 5311 : 5312}`;
+    try {
+      // Holding the pipes: found as the evaluation ends.
+      const ev = evaluator({ command: `setsid nohup ${marker} & echo '{"score": 1}'` });
+      const held = await ev.evaluate(request(), never);
+      assert.equal(held.status, 'ok', held.reason);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(processesWith(marker), [], 'the escaped sleep was killed when the evaluation ended');
+      // Pipes closed, quick: found when the evaluator is disposed (the end of the run).
+      const quiet = evaluator({ command: `setsid nohup ${marker} >/dev/null 2>&1 </dev/null & echo '{"score": 1}'` });
+      assert.equal((await quiet.evaluate(request(), never)).status, 'ok');
+      await quiet.dispose();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(processesWith(marker), [], 'the escaped sleep was killed with the evaluator');
+    } finally {
+      killAll(marker);
+    }
+  });
+
+  it('caps what an evaluation writes: one huge file, or many, stop with "disk limit exceeded"', async () => {
+    const one = await evaluator({ command: `head -c 30000000 /dev/zero > big.bin; echo '{"score": 1}'`, diskMb: 8 }).evaluate(request(), never);
+    assert.equal(one.status, 'error');
+    assert.match(one.reason ?? '', /^disk limit exceeded \(8 MiB\)/);
+    const many = await evaluator({
+      command: `python3 -c 'import time\nfor k in range(100):\n    open("f%d.bin" % k, "wb").write(bytes(1048576)); time.sleep(0.02)\nprint("{\\"score\\": 1}")'`,
+      diskMb: 8,
+    }).evaluate(request(), never);
+    assert.equal(many.status, 'error', many.reason);
+    // Had it not been stopped, it would have finished and reported its score.
+    assert.equal(many.reason, 'disk limit exceeded (8 MiB)');
   });
 
   it('times out, caps output, limits memory and cancels', async () => {
@@ -591,5 +655,30 @@ describe('python example and template', () => {
     const wrong = await ev.evaluate({ ...req, candidateFileText: text.replace('s += x', 's += x + 1') }, never);
     assert.equal(wrong.status, 'incorrect');
     assert.match(wrong.reason ?? '', /tests: 1 passed, 1 failed/);
+  });
+});
+
+describe('copies left by crashed runs', () => {
+  it('are removed at the next start when their owner process is dead; live owners\' and unowned ones stay', async () => {
+    const parent = tempDir('stale');
+    const dead = spawnSync('true').pid ?? 999999;
+    mkdirSync(join(parent, 'genesis-eval-dead'));
+    writeFileSync(join(parent, 'genesis-eval-dead', 'owner'), `${dead} 1`);
+    mkdirSync(join(parent, 'genesis-eval-reused'));
+    // A live pid with another start time: the pid was reused, the owner is gone.
+    writeFileSync(join(parent, 'genesis-eval-reused', 'owner'), `${process.pid} 1`);
+    mkdirSync(join(parent, 'genesis-eval-live'));
+    writeFileSync(join(parent, 'genesis-eval-live', 'owner'), ownerStamp(process.pid) ?? '');
+    mkdirSync(join(parent, 'genesis-eval-unowned'));
+    const { copy } = await SandboxCopy.create({ workspaceRoot: makeWorkspace(), tempParent: parent });
+    try {
+      assert.ok(!existsSync(join(parent, 'genesis-eval-dead')));
+      assert.ok(!existsSync(join(parent, 'genesis-eval-reused')));
+      assert.ok(existsSync(join(parent, 'genesis-eval-live')));
+      assert.ok(existsSync(join(parent, 'genesis-eval-unowned')));
+      assert.equal(readFileSync(join(copy.root, 'owner'), 'utf8'), ownerStamp(process.pid));
+    } finally {
+      await copy.dispose();
+    }
   });
 });

@@ -10,7 +10,9 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import { detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
+import { bubblewrapArgv, detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
+import { homeShield } from '../../src/core/evaluate/homeShield';
+import { sandboxExecArgv, sandboxExecProfile, sbplString } from '../../src/core/evaluate/sandboxExec';
 import { LocalEvaluator } from '../../src/core/evaluate/localEvaluator';
 import type { EvaluationRequest } from '../../src/core/types';
 
@@ -120,7 +122,8 @@ describe('bubblewrap sandbox against a hostile candidate', async () => {
     assert.equal(result.status, 'ok', result.reason);
     assert.equal(result.sandboxed, true);
     const report = JSON.parse(result.feedback) as Record<string, string>;
-    for (const name of ['workspace', 'workspace_new_file', 'home', 'symlink_to_users_file', 'absolute_symlink_into_workspace', 'linked_node_modules']) {
+    // $HOME is an empty tmpfs inside the sandbox: a write there lands in it, never in the real home (checked below).
+    for (const name of ['workspace', 'workspace_new_file', 'symlink_to_users_file', 'absolute_symlink_into_workspace', 'linked_node_modules']) {
       assert.match(report[name] ?? '', /^refused: /, `${name}: ${report[name]}`);
     }
     // /tmp inside the sandbox is a private tmpfs: a write there must not reach the real /tmp.
@@ -133,6 +136,26 @@ describe('bubblewrap sandbox against a hostile candidate', async () => {
     assert.equal(readFileSync(outsideFile, 'utf8'), 'original\n');
     assert.equal(existsSync(join(workspace, 'planted.py')), false);
     assert.equal(readFileSync(join(workspace, 'node_modules', 'dep', 'index.js'), 'utf8'), 'module.exports = 1;\n');
+  });
+
+  it('cannot read a key file in $HOME, while the toolchains kept there (pyenv, cargo, rustup) still run', async () => {
+    const keyFile = join(homedir(), `.${tag}-id_ed25519`);
+    writeFileSync(keyFile, 'FAKE-PRIVATE-KEY-GENESIS\n', { mode: 0o600 });
+    try {
+      const toolchain = existsSync(join(homedir(), '.cargo', 'bin', 'cargo')) ? 'cargo --version && rustc --version && ' : '';
+      const e = evaluator(`cat ${keyFile} ~/.ssh/* ~/.gitconfig 2>&1; ls -A ~ | tr '\\n' ' '; echo; ${toolchain}python3 -c 'print("{\\"score\\": 1}")'`);
+      const result = await e.evaluate(request(), new AbortController().signal);
+      assert.equal(result.status, 'ok', `${result.reason}\n${result.stdoutTail}`);
+      assert.doesNotMatch(result.stdoutTail, /FAKE-PRIVATE-KEY/);
+      assert.match(result.stdoutTail, /No such file or directory/);
+      if (toolchain) assert.match(result.stdoutTail, /^cargo \d+\.\d+/m);
+      // Outside the sandbox the same command reads it (so the assertion above can fail).
+      const plain = new LocalEvaluator({ workspaceRoot: workspace, command: `cat ${keyFile}; echo '{"score": 1}'`, sandbox: 'none', timeoutSec: 20 });
+      evaluators.push(plain);
+      assert.match((await plain.evaluate(request(), new AbortController().signal)).stdoutTail, /FAKE-PRIVATE-KEY/);
+    } finally {
+      rmSync(keyFile, { force: true });
+    }
   });
 
   it('the same escapes succeed without the sandbox (so the test above can fail)', async () => {
@@ -175,5 +198,54 @@ describe('bubblewrap sandbox against a hostile candidate', async () => {
     assert.match(r.stderr, /failed: evaluator exited with code 1: OSError: \[Errno 30\] Read-only file system/);
     assert.match(r.stderr, /sandboxed \(bubblewrap/);
     assert.equal(readFileSync(join(ws, 'approx.py'), 'utf8'), original, 'the user file is untouched');
+  });
+});
+
+describe('home shield: what a sandboxed candidate sees of the home folders', () => {
+  const existing = new Set(['/root', '/home', '/root/.cargo', '/root/.rustup', '/root/.pyenv', '/root/.cargo/credentials.toml', '/root/bin', '/opt/tool']);
+  const shield = homeShield({
+    home: '/root',
+    env: { PATH: '/root/.pyenv/shims:/root/.cargo/bin:/usr/bin:/root/bin:/opt/tool/bin', RUSTUP_HOME: '/root/.rustup' },
+    exists: (p) => existing.has(p),
+  });
+
+  it('hides the homes and keeps the toolchains readable, credentials masked', () => {
+    assert.deepEqual(shield.hidden, ['/root', '/home']);
+    assert.deepEqual(shield.readable, ['/root/.cargo', '/root/.pyenv', '/root/.rustup', '/root/bin']);
+    assert.deepEqual(shield.masked, ['/root/.cargo/credentials.toml']);
+  });
+
+  it('a home inside /home is hidden with /home; its toolchain on PATH stays', () => {
+    const user = homeShield({ home: '/home/ada', env: { PATH: '/home/ada/.nvm/versions/node/v20/bin:/usr/bin' }, exists: (p) => ['/home', '/home/ada', '/home/ada/.nvm'].includes(p) });
+    assert.deepEqual(user, { hidden: ['/home'], readable: ['/home/ada/.nvm'], masked: [] });
+  });
+
+  it('bubblewrap: tmpfs over each home (sized), toolchains bound back read-only after it, then the work dir', () => {
+    const argv = bubblewrapArgv(['/bin/sh', '-c', 'true'], { writableDirs: ['/tmp/genesis-eval-x/slots/0'], readOnlyDirs: ['/root/project'], cwd: '/tmp/genesis-eval-x/slots/0/ws', shield, tmpfsBytes: 1048576 }).join(' ');
+    assert.match(argv, /--size 1048576 --tmpfs \/tmp --size 1048576 --tmpfs \/root --size 1048576 --tmpfs \/home --ro-bind \/root\/\.cargo \/root\/\.cargo .*--ro-bind \/dev\/null \/root\/\.cargo\/credentials\.toml --ro-bind \/root\/project \/root\/project --bind \/tmp\/genesis-eval-x\/slots\/0 /);
+  });
+
+  it('macOS: a sandbox-exec profile that writes only the work dir and temp, denies the network, hides the home', () => {
+    const profile = sandboxExecProfile({ writableDirs: ['/private/var/folders/ab/T/genesis-eval-1/slots/0', '/private/tmp'], readOnlyDirs: ['/Users/ada/project'], shield: { hidden: ['/Users/ada'], readable: ['/Users/ada/.cargo'], masked: ['/Users/ada/.cargo/credentials.toml'] } });
+    assert.equal(
+      profile,
+      [
+        '(version 1)',
+        '(allow default)',
+        '(deny network*)',
+        '(allow network* (remote unix-socket))',
+        '(deny file-write*)',
+        '(allow file-write* (subpath "/private/var/folders/ab/T/genesis-eval-1/slots/0") (subpath "/private/tmp") (literal "/dev/null") (literal "/dev/zero") (literal "/dev/tty") (literal "/dev/dtracehelper") (regex #"^/dev/fd/"))',
+        '(deny file-read* (subpath "/Users/ada"))',
+        '(allow file-read-metadata (literal "/Users/ada"))',
+        '(allow file-read* (subpath "/Users/ada/.cargo") (subpath "/Users/ada/project") (subpath "/private/var/folders/ab/T/genesis-eval-1/slots/0") (subpath "/private/tmp"))',
+        '(deny file-read* (literal "/Users/ada/.cargo/credentials.toml"))',
+        '',
+      ].join('\n'),
+    );
+    assert.doesNotMatch(sandboxExecProfile({ writableDirs: ['/w'], allowNetwork: true }), /network/);
+    assert.equal(sbplString('/a "quoted" \\ path'), '"/a \\"quoted\\" \\\\ path"');
+    assert.throws(() => sbplString('/a\nb'), /control character/);
+    assert.deepEqual(sandboxExecArgv(['/bin/sh', '-c', 'x'], { writableDirs: ['/w'] }).slice(0, 2), ['/usr/bin/sandbox-exec', '-p']);
   });
 });

@@ -1,6 +1,7 @@
-// bubblewrap (bwrap): a read-only view of the system, a writable work dir, no network, its own
-// PID namespace. Used when it is installed and actually works (user namespaces may be disabled).
+// bubblewrap (bwrap): a read-only view of the system, the home folders hidden (but for their
+// toolchains), a writable work dir, no network, its own PID namespace. Used when it is installed and actually works (user namespaces may be disabled).
 import { spawn } from 'node:child_process';
+import type { HomeShield } from './homeShield';
 
 export interface BubblewrapProbe {
   usable: boolean;
@@ -44,14 +45,25 @@ export interface BubblewrapOptions {
   allowNetwork?: boolean;
   /** Extra device nodes to expose read-write (e.g. /dev/nvidia0 for GPU evaluators). */
   devices?: string[];
+  /** Home folders hidden behind an empty tmpfs, their toolchains bound back read-only (homeShield.ts). */
+  shield?: HomeShield;
+  /** Size of each tmpfs (/tmp, the hidden homes) in bytes: what a candidate writes there is memory. */
+  tmpfsBytes?: number;
 }
 
 /**
- * Wraps an argv in bwrap. /tmp is a fresh tmpfs; it is mounted before the other binds so a
- * work dir (or a workspace) that lives under /tmp stays visible.
+ * Wraps an argv in bwrap. /tmp and the hidden homes are fresh tmpfs; they are mounted before the
+ * other binds so a work dir (or a workspace) that lives under one of them stays visible.
  */
 export function bubblewrapArgv(argv: string[], options: BubblewrapOptions): string[] {
-  const args = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp'];
+  const tmpfs = (dir: string) => (options.tmpfsBytes ? ['--size', String(options.tmpfsBytes), '--tmpfs', dir] : ['--tmpfs', dir]);
+  const args = ['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', ...tmpfs('/tmp')];
+  const shield = options.shield;
+  if (shield) {
+    for (const dir of shield.hidden) args.push(...tmpfs(dir));
+    for (const dir of shield.readable) args.push('--ro-bind', dir, dir);
+    for (const file of shield.masked) args.push('--ro-bind', '/dev/null', file);
+  }
   for (const device of options.devices ?? []) args.push('--dev-bind', device, device);
   for (const dir of options.readOnlyDirs ?? []) args.push('--ro-bind', dir, dir);
   for (const dir of options.writableDirs) args.push('--bind', dir, dir);

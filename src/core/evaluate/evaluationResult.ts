@@ -14,6 +14,8 @@ export const MAX_RESULT_BYTES = 1024 * 1024;
 export interface EvaluatorOutput {
   stdoutTail: string;
   stderrTail: string;
+  /** The last stdout line starting with `{` when the tail does not hold it whole (processRunner). */
+  resultLine?: string;
   durationMs: number;
   /** Ran inside bubblewrap (local runner); remote runs are not sandboxed by Genesis. */
   sandboxed?: boolean;
@@ -55,6 +57,16 @@ export function notOkResult(
 }
 
 /**
+ * The stdout to look for the result in: the tail, with a long result line that began before it
+ * put back whole in place of the tail's cut first line.
+ */
+function stdoutWithResultLine(output: EvaluatorOutput): string {
+  if (output.resultLine === undefined) return output.stdoutTail;
+  const firstNewline = output.stdoutTail.indexOf('\n');
+  return `${output.resultLine}\n${firstNewline === -1 ? '' : output.stdoutTail.slice(firstNewline + 1)}`;
+}
+
+/**
  * The verdict of a finished evaluator: from the result file when there is one, else the last JSON
  * line of stdout; when neither holds a result, `explainFailure` says why (given the contract error).
  */
@@ -63,7 +75,7 @@ export function resultFromOutput(
   resultText: string | undefined,
   explainFailure: (contractError: string) => string,
 ): EvaluationResult {
-  const found = resultText !== undefined && resultText.trim().length > 0 ? parseResultFile(resultText) : findResultInStdout(output.stdoutTail);
+  const found = resultText !== undefined && resultText.trim().length > 0 ? parseResultFile(resultText) : findResultInStdout(stdoutWithResultLine(output));
   if ('value' in found) {
     const verdict = validateResult(found.value);
     if (verdict.status === 'ok') {

@@ -7,6 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { Evaluator, RunConfig, StageConfig } from '../types';
 import { CascadeEvaluator, stageEnv, type CascadeStage } from './cascade';
 import { LocalEvaluator } from './localEvaluator';
+import { SandboxUnavailableError } from './sandboxChoice';
 import { SlurmEvaluator } from './remote/slurmEvaluator';
 import { SshConnectionPool, type SshHostConfig } from './remote/sshConnection';
 import { SshEvaluator } from './remote/sshEvaluator';
@@ -45,6 +46,8 @@ interface BuiltRunner {
   /** Short: "local (sandboxed)", "ssh:gpu (me@host)". */
   where: string;
   sandboxed: boolean;
+  /** Local runners: the sandbox their candidates run in. */
+  sandboxKind?: LocalEvaluator['sandboxMode'];
 }
 
 /** What a use of a runner overrides: the command, the time limit, extra variables. */
@@ -65,10 +68,12 @@ export async function createEvaluator(config: RunConfig, env: EvaluatorEnvironme
   if (stages.length === 0) {
     const name = config.runner ?? LOCAL_RUNNER;
     const spec = resolveRunner(name, runners);
-    const built = await buildRunner(name, spec, { command: config.evaluatorCommand, timeoutSec: config.timeoutSec, extraEnv: {}, label: `runner ${name}` }, config, env, pool);
+    // The runner's own command and time limit win over the run's, as they do for a stage.
+    const use: RunnerUse = { command: spec.command ?? config.evaluatorCommand, timeoutSec: spec.timeoutSec ?? config.timeoutSec, extraEnv: {}, label: `runner ${name}` };
+    const built = await buildRunner(name, spec, use, config, env, pool);
     return {
       evaluator: built.evaluator,
-      description: spec.type === 'local' && name === LOCAL_RUNNER ? localDescription(built.sandboxed) : describeSingle(built),
+      description: spec.type === 'local' && name === LOCAL_RUNNER ? localDescription(built.sandboxKind ?? 'none') : describeSingle(built),
       sandboxed: built.sandboxed,
       dispose: () => built.evaluator.dispose(),
     };
@@ -111,8 +116,10 @@ export async function createEvaluator(config: RunConfig, env: EvaluatorEnvironme
 }
 
 /** Today's wording for the default local runner (the panel and the CLI show it). */
-function localDescription(sandboxed: boolean): string {
-  return sandboxed ? 'local, sandboxed (bubblewrap: read-only system, no network)' : 'local, UNSANDBOXED';
+function localDescription(kind: LocalEvaluator['sandboxMode']): string {
+  if (kind === 'bwrap') return 'local, sandboxed (bubblewrap: read-only system, no network)';
+  if (kind === 'sandbox-exec') return 'local, sandboxed (sandbox-exec: writes only to its work dir, no network)';
+  return 'local, UNSANDBOXED';
 }
 
 function describeSingle(built: BuiltRunner): string {
@@ -154,14 +161,14 @@ async function buildLocal(name: string, spec: LocalRunnerSpec, use: RunnerUse, c
     await local.prepare();
   } catch (error) {
     await local.dispose().catch(() => undefined);
-    if (isDefault) throw error;
+    if (isDefault || error instanceof SandboxUnavailableError) throw error;
     throw new Error(`${use.label} (${describeRunner(name, spec)}): ${errorText(error)}`);
   }
-  const sandboxed = local.sandboxMode === 'bwrap';
+  const sandboxed = local.sandboxMode !== 'none';
   if (!sandboxed) env.log?.('warn', isDefault ? UNSANDBOXED_WARNING : `${use.label}: ${UNSANDBOXED_WARNING}`);
   const spawner = local.spawnsFromLauncher ? 'evaluation launchers (helper processes)' : 'this process';
   env.log?.('info', `${isDefault ? '' : `${use.label}: `}evaluator processes are started by ${spawner}`);
-  return { evaluator: local, where: `${describeRunner(name, spec)} (${sandboxed ? 'sandboxed' : 'UNSANDBOXED'})`, sandboxed };
+  return { evaluator: local, where: `${describeRunner(name, spec)} (${sandboxed ? 'sandboxed' : 'UNSANDBOXED'})`, sandboxed, sandboxKind: local.sandboxMode };
 }
 
 /** Builds a remote runner and connects/uploads its setup now, so that a bad host fails the start clearly. */

@@ -2,10 +2,16 @@
 // workspace (a reused, checked slot for small workspaces, a fresh copy for large ones), bubblewrap
 // when available, limits on time, memory and output. Processes are started by the evaluation
 // launchers (spawner.ts, launcher/), and a free slot's next one is started ahead (a warm start).
-import { existsSync, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, promises as fs, realpathSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, relative } from 'node:path';
 import type { EvaluationRequest, EvaluationResult, Evaluator } from '../types';
-import { bubblewrapArgv, detectBubblewrap } from './bubblewrap';
+import { bubblewrapArgv } from './bubblewrap';
+import { diskUsage, watchDisk } from './diskWatch';
+import { canScanProcesses, killEscapedProcesses } from './escapedProcesses';
+import { homeShield, type HomeShield } from './homeShield';
+import { detectSandbox, SandboxUnavailableError, type SandboxKind } from './sandboxChoice';
+import { sandboxExecArgv } from './sandboxExec';
 import { LauncherPool } from './launcher/launcherPool';
 import { commandArgv, DEFAULT_MAX_OUTPUT_BYTES, type ProcessOutcome } from './processRunner';
 import { ThisProcessSpawner, type EvaluationSpawner, type WarmStart } from './spawner';
@@ -24,9 +30,18 @@ export interface LocalEvaluatorOptions {
   timeoutSec?: number;
   /** Address-space limit (ulimit -v) in MiB; default 2048, 0 for none. */
   memoryMb?: number;
+  /**
+   * What an evaluation may write (work dir, and inside bubblewrap /tmp and the home tmpfs) in MiB,
+   * beyond the workspace copy: the evaluator is stopped past it; default 1024, 0 for none.
+   */
+  diskMb?: number;
   /** stdout + stderr bytes after which the evaluator is killed; default 8 MiB. */
   maxOutputBytes?: number;
-  /** 'auto' uses bubblewrap when it works here; 'bwrap' requires it; default 'auto'. */
+  /**
+   * 'auto' uses the sandbox of this system (bubblewrap on Linux, sandbox-exec on macOS) and refuses
+   * to run where there is none (SandboxUnavailableError); 'bwrap' requires bubblewrap; 'none' runs
+   * unsandboxed (the user's explicit choice). Default 'auto'.
+   */
   sandbox?: SandboxPreference;
   /** Only with bubblewrap: keep the network (default: no network). */
   allowNetwork?: boolean;
@@ -53,6 +68,14 @@ export type SpawnFrom = 'launcher' | 'this-process';
  * directly from a small process and 2.2× from one the size of an extension host.
  */
 const LAUNCHERS = 2;
+
+const DEFAULT_DISK_MB = 1024;
+/** Unsandboxed evaluations this long are followed by a scan for processes that left the group. */
+const ESCAPE_SCAN_AFTER_MS = 1000;
+/** What a shell or a program prints for a file over `ulimit -f` (SIGXFSZ, or EFBIG where the signal is ignored). */
+const FILE_CAP_PATTERN = /File size limit exceeded|File too large/;
+/** A file over `ulimit -f`, or a full tmpfs. */
+const DISK_ERROR_PATTERN = /File size limit exceeded|File too large|No space left on device|EFBIG|ENOSPC/;
 
 const MEMORY_ERROR_PATTERN = /MemoryError|Cannot allocate memory|std::bad_alloc|out of memory|ENOMEM/i;
 
@@ -96,7 +119,15 @@ export class LocalEvaluator implements Evaluator {
   private readonly removals = new Set<Promise<void>>();
   /** Environment shared by every evaluation: read once, as reading process.env is not free. */
   private baseEnv: Record<string, string> = {};
-  private mode: 'bwrap' | 'none' = 'none';
+  private mode: SandboxKind | 'none' = 'none';
+  /** Home folders hidden inside the sandbox, their toolchains kept (homeShield.ts). */
+  private shield: HomeShield | undefined;
+  /** The copy's real path (sandbox-exec profiles need real paths). */
+  private realCopyRoot = '';
+  /** Unsandboxed on Linux: processes that left an evaluation's group are looked for (escapedProcesses.ts). */
+  private sweepEscapes = false;
+  /** Bytes of the workspace copy: the disk limit counts what an evaluation adds to it. */
+  private baseBytes = 0;
   private spawner: EvaluationSpawner | undefined;
   /**
    * Warm starts: for each free slot, its evaluator process already started and waiting for the
@@ -124,8 +155,8 @@ export class LocalEvaluator implements Evaluator {
     return this.warmStartsUsed;
   }
 
-  /** Whether evaluations run under bubblewrap; known once prepare() has finished. */
-  get sandboxMode(): 'bwrap' | 'none' {
+  /** The sandbox evaluations run in; known once prepare() has finished. */
+  get sandboxMode(): SandboxKind | 'none' {
     return this.mode;
   }
 
@@ -142,22 +173,26 @@ export class LocalEvaluator implements Evaluator {
     if (this.disposed) throw new Error('evaluator is disposed');
     const preference = this.options.sandbox ?? 'auto';
     if (preference !== 'none') {
-      const probe = await detectBubblewrap();
-      if (probe.usable) {
-        this.mode = 'bwrap';
-        this.devices = await gpuDevices();
-      } else if (preference === 'bwrap') {
-        throw new Error(`sandbox 'bwrap' requested but bubblewrap is not usable: ${probe.problem ?? 'unknown problem'}`);
+      const found = await detectSandbox();
+      if (preference === 'bwrap' && found.kind !== 'bwrap') {
+        throw new Error(`sandbox 'bwrap' requested but bubblewrap is not usable: ${found.problem ?? 'this system uses another sandbox'}`);
       }
+      if (!found.kind) throw new SandboxUnavailableError(found.problem ?? 'unknown problem');
+      this.mode = found.kind;
+      if (this.mode === 'bwrap') this.devices = await gpuDevices();
+      this.shield = homeShield({ home: process.env.HOME ?? homedir(), env: process.env, exists: existsSync });
     }
+    this.sweepEscapes = this.mode === 'none' && (await canScanProcesses());
     this.baseEnv = {
       ...inheritedEnv(),
-      ...(this.mode === 'bwrap' ? { TMPDIR: '/tmp' } : {}),
+      ...(this.mode === 'bwrap' ? { TMPDIR: '/tmp' } : this.mode === 'sandbox-exec' ? { TMPDIR: '/private/tmp' } : {}),
       ...this.options.env,
     };
     this.spawner =
       this.options.spawnFrom === 'this-process' ? new ThisProcessSpawner(this.baseEnv) : new LauncherPool(this.baseEnv, LAUNCHERS, this.options.launcherScript);
     const { copy, stats } = await SandboxCopy.create({ workspaceRoot: this.options.workspaceRoot, tempParent: this.options.tempParent });
+    // On disk, not the files' sizes: small files take a whole block each.
+    this.baseBytes = this.diskMb > 0 ? await diskUsage(copy.baseDir) : stats.bytes;
     try {
       if (stats.entries <= MAX_SLOT_ENTRIES) {
         const slots = new WorkSlotPool(copy.baseDir, join(copy.root, 'slots'));
@@ -175,6 +210,7 @@ export class LocalEvaluator implements Evaluator {
       throw new Error('evaluator is disposed');
     }
     this.copy = copy;
+    this.realCopyRoot = realpathSync(copy.root);
   }
 
   async evaluate(request: EvaluationRequest, signal: AbortSignal): Promise<EvaluationResult> {
@@ -188,7 +224,7 @@ export class LocalEvaluator implements Evaluator {
       stdoutTail: '',
       stderrTail: '',
       durationMs: 0,
-      sandboxed: this.mode === 'bwrap',
+      sandboxed: this.mode !== 'none',
     });
     if (signal.aborted) return failure('cancelled', 'evaluation cancelled');
     let evaluation: EvaluationDir;
@@ -216,14 +252,36 @@ export class LocalEvaluator implements Evaluator {
     }
 
     let result: EvaluationResult | undefined;
+    const diskMb = this.diskMb;
+    const stop = new AbortController();
+    let diskExceeded = false;
+    const onAbort = () => stop.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    // A block of slack: directories and the result file take some.
+    const stopWatching =
+      diskMb > 0
+        ? watchDisk(evaluation.dir, this.baseBytes + diskMb * 1048576 + 1048576, () => {
+            diskExceeded = true;
+            stop.abort();
+          })
+        : () => undefined;
+    let outcome: ProcessOutcome | undefined;
     try {
-      const outcome = await this.run(request, evaluation, signal);
+      outcome = await this.run(request, evaluation, stop.signal);
+      stopWatching();
+      if (diskExceeded) return (result = this.diskExceeded(outcome));
       // Most evaluators print their result: a synchronous existence check is cheaper than a
       // failing read through the thread pool.
       const resultText = existsSync(evaluation.resultFile) ? await readIfPresent(evaluation.resultFile) : undefined;
       result = this.interpret(outcome, resultText);
       return result;
     } finally {
+      stopWatching();
+      signal.removeEventListener('abort', onAbort);
+      // Before the folder is reused or removed: nothing of this evaluation may still run in it.
+      if (outcome && this.sweepEscapes && this.mayHaveEscaped(outcome)) {
+        await killEscapedProcesses({ workDir: evaluation.workDir, exact: true, folder: evaluation.dir }, outcome.pid);
+      }
       // Cleaning up happens after the answer, in the background: a slot is checked and repaired
       // before it is handed out again, and dispose() waits for all of it.
       const keep = this.options.keepFailedWorkDirs === true && result?.status !== 'ok';
@@ -275,25 +333,43 @@ export class LocalEvaluator implements Evaluator {
     };
   }
 
-  /** The evaluator's argv in a work dir: the shell with the memory limit, inside bubblewrap when on. */
+  /** The evaluator's argv in a work dir: the shell with the memory limit, inside the sandbox when on. */
   private argv(evaluation: EvaluationDir, waitForEvaluationId: boolean): string[] {
     return commandArgv({
       command: this.options.command,
       memoryMb: this.options.memoryMb ?? 2048,
+      fileSizeMb: this.diskMb,
       waitForEvaluationId,
-      wrapArgv:
-        this.mode === 'bwrap'
-          ? (plain) =>
-              bubblewrapArgv(plain, {
-                writableDirs: [evaluation.dir],
-                // Links in the copy (an ignored node_modules) point into the workspace.
-                readOnlyDirs: [this.options.workspaceRoot],
-                cwd: evaluation.workDir,
-                allowNetwork: this.options.allowNetwork,
-                devices: this.devices,
-              })
-          : undefined,
+      wrapArgv: this.wrapper(evaluation),
     });
+  }
+
+  private wrapper(evaluation: EvaluationDir): ((argv: string[]) => string[]) | undefined {
+    const shield = this.shield;
+    if (this.mode === 'bwrap') {
+      return (plain) =>
+        bubblewrapArgv(plain, {
+          writableDirs: [evaluation.dir],
+          // Links in the copy (an ignored node_modules) point into the workspace.
+          readOnlyDirs: [this.options.workspaceRoot],
+          cwd: evaluation.workDir,
+          allowNetwork: this.options.allowNetwork,
+          devices: this.devices,
+          ...(shield ? { shield } : {}),
+          ...(this.diskMb > 0 ? { tmpfsBytes: this.diskMb * 1048576 } : {}),
+        });
+    }
+    if (this.mode === 'sandbox-exec') {
+      const realDir = join(this.realCopyRoot, relative(this.copy?.root ?? this.realCopyRoot, evaluation.dir));
+      return (plain) =>
+        sandboxExecArgv(plain, {
+          writableDirs: [realDir, '/private/tmp', '/private/var/tmp'],
+          readOnlyDirs: [this.options.workspaceRoot],
+          allowNetwork: this.options.allowNetwork,
+          ...(shield ? { shield } : {}),
+        });
+    }
+    return undefined;
   }
 
   /** The variables a warm start was made for (all but the evaluation id). */
@@ -321,9 +397,36 @@ export class LocalEvaluator implements Evaluator {
     this.waiting.set(slot, { start, key: this.warmKey(slot, last) });
   }
 
+  /**
+   * Whether to look for processes that left the group (a scan costs milliseconds, too much for
+   * every quick evaluation): when they held the pipes, or the evaluation ran long enough to
+   * hide it. dispose() looks once more for any evaluation's.
+   */
+  private mayHaveEscaped(outcome: ProcessOutcome): boolean {
+    return outcome.pipesHeldAfterExit === true || outcome.timedOut || outcome.cancelled || outcome.durationMs >= ESCAPE_SCAN_AFTER_MS;
+  }
+
+  private get diskMb(): number {
+    return this.options.diskMb ?? DEFAULT_DISK_MB;
+  }
+
+  private outputOf(outcome: ProcessOutcome) {
+    return {
+      stdoutTail: outcome.stdoutTail,
+      stderrTail: outcome.stderrTail,
+      ...(outcome.resultLine !== undefined ? { resultLine: outcome.resultLine } : {}),
+      durationMs: outcome.durationMs,
+      sandboxed: this.mode !== 'none',
+    };
+  }
+
+  private diskExceeded(outcome: ProcessOutcome): EvaluationResult {
+    return notOkResult('error', `disk limit exceeded (${this.diskMb} MiB)`, this.outputOf(outcome));
+  }
+
   /** Turns a finished process and its result JSON (file or stdout) into an EvaluationResult. */
   private interpret(outcome: ProcessOutcome, resultText: string | undefined): EvaluationResult {
-    const output = { stdoutTail: outcome.stdoutTail, stderrTail: outcome.stderrTail, durationMs: outcome.durationMs, sandboxed: this.mode === 'bwrap' };
+    const output = this.outputOf(outcome);
     if (outcome.cancelled) return notOkResult('cancelled', 'evaluation cancelled', output);
     if (outcome.timedOut) return notOkResult('timeout', `evaluator timed out after ${this.options.timeoutSec ?? 60} s`, output);
     if (outcome.outputLimited) {
@@ -332,6 +435,8 @@ export class LocalEvaluator implements Evaluator {
     }
     if (outcome.spawnError) return notOkResult('error', `could not start the evaluator: ${outcome.spawnError}`, output);
     if (outcome.interrupted) return notOkResult('error', `evaluation interrupted: ${outcome.interrupted}`, output);
+    // A file that reached the cap (ulimit -f) means the limit was reached, whatever the evaluator says after.
+    if (this.diskMb > 0 && FILE_CAP_PATTERN.test(outcome.stderrTail)) return this.diskExceeded(outcome);
     return resultFromOutput(output, resultText, (contractError) => this.explainMissingResult(outcome, contractError));
   }
 
@@ -345,6 +450,9 @@ export class LocalEvaluator implements Evaluator {
     const how = signal ? `evaluator was killed by ${signal}` : `evaluator exited with code ${exitCode}`;
     const detail = lastLine(stderrTail);
     const reason = detail ? `${how}: ${detail}` : how;
+    if (this.diskMb > 0 && (signal === 'SIGXFSZ' || exitCode === 153 || DISK_ERROR_PATTERN.test(stderrTail))) {
+      return `disk limit exceeded (${this.diskMb} MiB): ${reason}`;
+    }
     const memoryMb = this.options.memoryMb ?? 2048;
     const looksLikeMemory = MEMORY_ERROR_PATTERN.test(stderrTail) || signal === 'SIGKILL' || exitCode === 137;
     if (memoryMb > 0 && looksLikeMemory) return `memory limit exceeded? (limit ${memoryMb} MiB) ${reason}`;
@@ -364,6 +472,7 @@ export class LocalEvaluator implements Evaluator {
     this.waiting.clear();
     this.spawner?.dispose();
     this.spawner = undefined;
+    if (this.sweepEscapes && copy) await killEscapedProcesses({ workDir: `${copy.root}/`, exact: false, folder: copy.root });
     await slots?.dispose();
     await Promise.all([...this.removals]);
     await copy?.dispose();

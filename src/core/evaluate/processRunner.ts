@@ -10,7 +10,7 @@
 // /bin/sh (no PATH or shebang handling needed), the streams and 'exit' are watched below, and
 // its timeout and cancellation would not reach the process group anyway.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { TailBuffer } from './tailBuffer';
+import { LastObjectLine, TailBuffer } from './tailBuffer';
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_TAIL_BYTES = 4096;
@@ -39,6 +39,8 @@ export interface RunCommandOptions extends RunProcessOptions {
   command: string;
   /** Address-space limit (ulimit -v) in MiB; 0 or undefined for none. */
   memoryMb?: number;
+  /** Largest file the command may write (ulimit -f) in MiB; 0 or undefined for none. */
+  fileSizeMb?: number;
   /** Turns the final argv (`/bin/sh -c SCRIPT`) into the one to spawn, e.g. a bubblewrap wrapper. */
   wrapArgv?: (argv: string[]) => string[];
   /**
@@ -68,18 +70,34 @@ export interface ProcessOutcome {
   spawnError?: string;
   /** Set when the process was lost with the evaluation launcher that ran it (it was killed). */
   interrupted?: string;
+  /** The process's pid (also its group's id). */
+  pid?: number;
+  /** Its pipes stayed open after its group was killed: a process that left the group holds them. */
+  pipesHeldAfterExit?: boolean;
   stdoutTail: string;
   stderrTail: string;
+  /** The last stdout line starting with `{` when the stdout tail does not hold it whole (a long result line). */
+  resultLine?: string;
   stdoutBytes: number;
   stderrBytes: number;
   durationMs: number;
 }
 
-/** The script run by /bin/sh: the memory limit first, on its own line, then the user's command. */
-export function shellScript(command: string, memoryMb: number | undefined): string {
-  if (!memoryMb || memoryMb <= 0) return command;
-  const kib = Math.floor(memoryMb * 1024);
-  return `ulimit -v ${kib} || { echo "genesis: could not set memory limit (ulimit -v ${kib})" >&2; exit 125; }\n${command}`;
+/**
+ * The script run by /bin/sh: the memory limit and the file size limit first, each on its own
+ * line, then the user's command. `ulimit -f` counts 512-byte blocks in a POSIX shell.
+ */
+export function shellScript(command: string, memoryMb: number | undefined, fileSizeMb?: number): string {
+  let limits = '';
+  if (memoryMb && memoryMb > 0) {
+    const kib = Math.floor(memoryMb * 1024);
+    limits += `ulimit -v ${kib} || { echo "genesis: could not set memory limit (ulimit -v ${kib})" >&2; exit 125; }\n`;
+  }
+  if (fileSizeMb && fileSizeMb > 0) {
+    const blocks = Math.floor(fileSizeMb * 2048);
+    limits += `ulimit -f ${blocks} || { echo "genesis: could not set file size limit (ulimit -f ${blocks})" >&2; exit 125; }\n`;
+  }
+  return limits + command;
 }
 
 /**
@@ -102,8 +120,8 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 }
 
 /** The argv that runs a command line: /bin/sh -c with the memory limit, then any wrapper. */
-export function commandArgv(options: Pick<RunCommandOptions, 'command' | 'memoryMb' | 'wrapArgv' | 'waitForEvaluationId'>): string[] {
-  const script = shellScript(options.command, options.memoryMb);
+export function commandArgv(options: Pick<RunCommandOptions, 'command' | 'memoryMb' | 'fileSizeMb' | 'wrapArgv' | 'waitForEvaluationId'>): string[] {
+  const script = shellScript(options.command, options.memoryMb, options.fileSizeMb);
   const argv = ['/bin/sh', '-c', options.waitForEvaluationId ? WAIT_FOR_EVALUATION_ID + script : script];
   return options.wrapArgv ? options.wrapArgv(argv) : argv;
 }
@@ -129,6 +147,8 @@ export class WatchedProcess {
   private readonly child: ChildProcess | undefined;
   private readonly stdout: TailBuffer;
   private readonly stderr: TailBuffer;
+  private readonly tailBytes: number;
+  private readonly resultLines: LastObjectLine;
   private readonly maxOutput: number;
   private startedAt = performance.now();
   private exitStatus: { code: number | null; signal: string | null } | undefined;
@@ -136,14 +156,17 @@ export class WatchedProcess {
   private outputLimited = false;
   private openStreams = 2;
   private drainTimer: NodeJS.Timeout | undefined;
+  private pipesHeld = false;
   /** Set by supervise(): called whenever the process may have finished. */
   private onChange: (() => void) | undefined;
 
   /** With argv undefined, a process that never starts (for an outcome without one). */
   constructor(argv: string[] | undefined, options: StartOptions) {
-    this.stdout = new TailBuffer(options.tailBytes ?? DEFAULT_TAIL_BYTES);
-    this.stderr = new TailBuffer(options.tailBytes ?? DEFAULT_TAIL_BYTES);
+    this.tailBytes = options.tailBytes ?? DEFAULT_TAIL_BYTES;
+    this.stdout = new TailBuffer(this.tailBytes);
+    this.stderr = new TailBuffer(this.tailBytes);
     this.maxOutput = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    this.resultLines = new LastObjectLine(this.maxOutput);
     if (!argv) return;
     try {
       // detached: setsid(), so the process leads a group of its own.
@@ -189,6 +212,7 @@ export class WatchedProcess {
       this.kill();
       // A process that left the group (setsid) may still hold the pipes: stop waiting for them.
       this.drainTimer = setTimeout(() => {
+        this.pipesHeld = true;
         child.stdout?.destroy();
         child.stderr?.destroy();
         this.openStreams = 0;
@@ -254,6 +278,7 @@ export class WatchedProcess {
 
   /** What is known of the process now, with `fields` on top. */
   outcome(fields: Partial<ProcessOutcome>): ProcessOutcome {
+    const resultLine = this.resultLines.lineOutside(this.tailBytes);
     return {
       exitCode: this.exitStatus?.code ?? null,
       signal: this.exitStatus?.signal ?? null,
@@ -263,6 +288,9 @@ export class WatchedProcess {
       ...(this.spawnError !== undefined ? { spawnError: this.spawnError } : {}),
       stdoutTail: this.stdout.text(),
       stderrTail: this.stderr.text(),
+      ...(resultLine !== undefined ? { resultLine } : {}),
+      ...(this.pid !== undefined ? { pid: this.pid } : {}),
+      ...(this.pipesHeld ? { pipesHeldAfterExit: true } : {}),
       stdoutBytes: this.stdout.totalBytes,
       stderrBytes: this.stderr.totalBytes,
       durationMs: Math.round(performance.now() - this.startedAt),
@@ -272,6 +300,7 @@ export class WatchedProcess {
 
   private collect(buffer: TailBuffer, chunk: Buffer): void {
     buffer.push(chunk);
+    if (buffer === this.stdout) this.resultLines.push(chunk);
     if (!this.outputLimited && this.stdout.totalBytes + this.stderr.totalBytes > this.maxOutput) {
       this.outputLimited = true;
       // No grace: a process flooding its output has nothing useful left to say.

@@ -3,7 +3,7 @@
 // candidate file written over it: a reused slot for small workspaces (workSlots.ts), a fresh copy
 // per evaluation otherwise. Full copies, not hardlinks: a hardlinked file written by a candidate
 // would change the shared base (and every later evaluation).
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs, readFileSync } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, normalize, relative, sep } from 'node:path';
@@ -131,6 +131,68 @@ export async function cloneTree(from: string, to: string): Promise<void> {
   // Sockets, FIFOs and devices are never in the base.
 }
 
+const COPY_PREFIX = 'genesis-eval-';
+/** In each copy's root: "PID START" of the process that made it (START: its start time, Linux). */
+const OWNER_FILE = 'owner';
+
+/** "PID START" for a live process (START from /proc, so that a reused pid is told apart); undefined when it is gone. */
+export function ownerStamp(pid: number): string | undefined {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return undefined;
+  }
+  try {
+    // Field 22 (start time); the command name (field 2) may hold spaces, so count from its ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return start ? `${pid} ${start}` : String(pid);
+  } catch {
+    return String(pid);
+  }
+}
+
+/** Whether the process that wrote an owner file is still the one running under its pid. */
+function ownerAlive(owner: string): boolean {
+  const pid = Number(owner.split(' ')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  const now = ownerStamp(pid);
+  if (now === undefined) return false;
+  // Without a recorded start time (no /proc when it was written), a live pid counts as the owner.
+  return !owner.includes(' ') || !now.includes(' ') || now === owner.trim();
+}
+
+/**
+ * Removes `genesis-eval-*` folders in `parent` whose owner process has died (a crashed run or a
+ * killed extension host); folders without an owner file, or another user's, are left alone.
+ */
+export async function removeStaleCopies(parent: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = (await fs.readdir(parent)).filter((n) => n.startsWith(COPY_PREFIX));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  await Promise.all(
+    names.map(async (name) => {
+      const dir = join(parent, name);
+      let owner: string;
+      try {
+        owner = await fs.readFile(join(dir, OWNER_FILE), 'utf8');
+      } catch {
+        return;
+      }
+      if (ownerAlive(owner)) return;
+      await fs.rm(dir, { recursive: true, force: true }).then(
+        () => removed.push(dir),
+        () => undefined,
+      );
+    }),
+  );
+  return removed;
+}
+
 export class SandboxCopy {
   readonly root: string;
   readonly baseDir: string;
@@ -145,11 +207,17 @@ export class SandboxCopy {
     this.maxCopyBytes = options.maxCopyBytes ?? DEFAULT_MAX_COPY_BYTES;
   }
 
-  /** Creates the temp folder and copies the workspace into its base dir. */
+  /**
+   * Creates the temp folder and copies the workspace into its base dir. First removes the copies
+   * that crashed runs left behind (their owner process is gone).
+   */
   static async create(options: SandboxCopyOptions): Promise<{ copy: SandboxCopy; stats: BaseCopyStats }> {
-    const root = await fs.mkdtemp(join(options.tempParent ?? tmpdir(), 'genesis-eval-'));
+    const parent = options.tempParent ?? tmpdir();
+    await removeStaleCopies(parent);
+    const root = await fs.mkdtemp(join(parent, COPY_PREFIX));
     const copy = new SandboxCopy(root, options);
     try {
+      await fs.writeFile(join(root, OWNER_FILE), ownerStamp(process.pid) ?? String(process.pid));
       const stats = await copy.copyBase();
       return { copy, stats };
     } catch (error) {
