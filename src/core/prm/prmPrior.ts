@@ -32,9 +32,11 @@ export interface PrmPriorJson extends LearnedPrmJson {
 export interface PriorTrainingOptions {
   /** Passes over the records (default 2). */
   epochs?: number;
-  /** AdaGrad memory kept in the shipped weights, 0..1 (default 0.1): lower adapts faster online. */
+  /** AdaGrad memory kept in the shipped weights, 0..1 (default 0.03): lower adapts faster online. */
   gradientMemory?: number;
-  /** What `trainedOn` the shipped model claims: how fast the heuristic prior fades (default 12). */
+  /** What `trainedOn` the shipped model claims, at most: how little the heuristic prior (DiffPrior)
+   *  still weighs (default 1000: next to nothing; in bench:prm's leave-one-task-out replay the
+   *  trained prior ranked better alone than blended with the heuristic). */
   effectiveOutcomes?: number;
   /** Weights smaller than this are dropped from the file (default 1e-3). */
   minWeight?: number;
@@ -112,7 +114,7 @@ export async function trainPrmPrior(records: readonly PrmRecord[], prmOptions: L
 
 /** Rounds and prunes the weights, and scales the AdaGrad memory so online learning stays quick. */
 export function compactPrior(state: LearnedPrmJson, prior: PrmPriorJson['prior'], options: PriorTrainingOptions = {}): PrmPriorJson {
-  const memory = options.gradientMemory ?? 0.1;
+  const memory = options.gradientMemory ?? 0.03;
   const minWeight = options.minWeight ?? 1e-3;
   const compact = (linear: HashedLinearJson): HashedLinearJson => ({
     bits: linear.bits,
@@ -122,8 +124,8 @@ export function compactPrior(state: LearnedPrmJson, prior: PrmPriorJson['prior']
   });
   return {
     ...state,
-    trainedOn: Math.min(state.trainedOn, options.effectiveOutcomes ?? 12),
-    improvedSeen: Math.round(Math.min(state.trainedOn, options.effectiveOutcomes ?? 12) * prior.improvedRate),
+    trainedOn: Math.min(state.trainedOn, options.effectiveOutcomes ?? 1000),
+    improvedSeen: Math.round(Math.min(state.trainedOn, options.effectiveOutcomes ?? 1000) * prior.improvedRate),
     priorsSeen: 0,
     priorLogitMean: 0,
     classifier: compact(state.classifier),
