@@ -52,7 +52,7 @@ export function writeRecording(task: string, language: LanguageId, made: Record<
   return path;
 }
 
-export function readRecording(path: string): { task: string; records: PrmRecord[] } {
+export function readRecording(path: string): { task: string; records: PrmRecord[]; runs: PrmRecord[][] } {
   const file = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as RecordingFile;
   if (file.format !== 'genesis-prm-recording' || file.version !== 1) throw new Error(`${path}: not a PRM recording (format genesis-prm-recording, version 1)`);
   const records = file.records.map(([parent, child, kind, model, parentRank, parentDepth, newSyntaxIssues, improved, delta]): PrmRecord => ({
@@ -60,7 +60,23 @@ export function readRecording(path: string): { task: string; records: PrmRecord[
     input: { language: file.language, parentCode: file.codes[parent], childCode: file.codes[child], mutationKind: kind, model, parentRank, parentDepth, newSyntaxIssues },
     outcome: { improved: improved === 1, delta },
   }));
-  return { task: file.task, records };
+  // Runs were recorded one after another, each evaluating `budget − 1` children after the original.
+  const perRun = Number(file.made.budget) - 1;
+  const runs: PrmRecord[][] = [];
+  if (Number.isInteger(perRun) && perRun > 0 && records.length % perRun === 0) for (let i = 0; i < records.length; i += perRun) runs.push(records.slice(i, i + perRun));
+  else runs.push(records);
+  return { task: file.task, records, runs };
+}
+
+/** Every recording's runs, by task. */
+export function readAllRecordedRuns(dir = RECORDINGS_DIR): Map<string, PrmRecord[][]> {
+  const out = new Map<string, PrmRecord[][]>();
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.json.gz')).sort()) {
+    const { task, runs } = readRecording(join(dir, name));
+    out.set(task, runs);
+  }
+  return out;
 }
 
 /** Every recording in the folder, by task. */

@@ -44,7 +44,7 @@ import { ElitistStrategy } from '../../src/core/search/elitist';
 import type { SearchStrategy, StrategyOptions } from '../../src/core/search/strategy';
 import type { CandidateNode, RunConfig } from '../../src/core/types';
 import { seededRandom } from '../../src/core/util/random';
-import { readAllRecordings } from '../../scripts/prm-prior/recordings';
+import { readAllRecordedRuns, readAllRecordings } from '../../scripts/prm-prior/recordings';
 import { loadTask, type LoadedTask } from './lib/task';
 import { binPacking, circlePacking } from './tasks/index';
 
@@ -403,14 +403,22 @@ async function main(): Promise<void> {
   const excluded: Record<string, string> = {};
   let timing: Awaited<ReturnType<typeof scoringTime>> | undefined;
   const recordings = readAllRecordings();
-  const replayed: Record<string, ColdFigures & { records: number }> = {};
-  for (const [name, records] of recordings) {
+  const replayed: Record<string, ColdFigures & { runs: number; children: number; improved: number }> = {};
+  for (const [name, runs] of readAllRecordedRuns()) {
     if (TASKS.some((t) => t.name === name)) continue;
     const prior = await priorWithout(name, recordings, treeSitter);
-    const withPrior = prior ? await replayAuc(records, () => prmFromPrior(prior, { nodeTypes: treeSitter })) : NaN;
-    const cold = await replayAuc(records, () => new LearnedPrm({ nodeTypes: treeSitter }));
-    replayed[name] = { auc: round(withPrior), evaluationsSaved: null, noPrior: { auc: round(cold), evaluationsSaved: null }, warm: { auc: NaN, evaluationsSaved: null }, replay: true, records: records.length };
-    process.stderr.write(`prm bench: ${name} (replay of ${records.length} recorded children): AUC ${round(withPrior)} with the prior, ${round(cold)} without\n`);
+    // Each recorded run replayed from a fresh model (cold), as a first run would be; median over runs.
+    const withPrior: number[] = [];
+    const cold: number[] = [];
+    for (const run of runs) {
+      if (prior) withPrior.push(await replayAuc(run, () => prmFromPrior(prior, { nodeTypes: treeSitter })));
+      cold.push(await replayAuc(run, () => new LearnedPrm({ nodeTypes: treeSitter })));
+    }
+    const children = runs.reduce((n, r) => n + r.length, 0);
+    const improved = runs.reduce((n, r) => n + r.filter((x) => x.outcome.improved).length, 0);
+    const finite = (v: number[]) => round(median(v.filter(Number.isFinite)));
+    replayed[name] = { auc: finite(withPrior), evaluationsSaved: null, noPrior: { auc: finite(cold), evaluationsSaved: null }, warm: { auc: NaN, evaluationsSaved: null }, replay: true, runs: runs.length, children, improved };
+    process.stderr.write(`prm bench: ${name} (replay of ${runs.length} recorded run(s), ${children} children, ${improved} improved): AUC ${finite(withPrior)} with the prior, ${finite(cold)} without\n`);
   }
   for (const definition of TASKS) {
     const task = await loadTask(definition, treeSitter);
