@@ -11,6 +11,7 @@ import { ProviderLimits } from './llm/concurrency';
 import type { PriceOverrides } from './llm/pricing';
 import { createMutationSource } from './llm/sourceFactory';
 import { CombinedPrm, type WeightedScorer } from './prm/combinedPrm';
+import { shippedPrmPriorFile } from './prm/prmPrior';
 import { PrmStore } from './prm/prmStore';
 import { createStrategy, DEFAULT_STRATEGY, DEFAULT_STRATEGY_OPTIONS } from './search/index';
 import { newRunId, RunStore } from './store/runStore';
@@ -34,6 +35,8 @@ export interface RunEnvironment {
   runners?: RunnersConfig;
   /** Optional PRM scorers mixed with the learned one (LLM judge, remote reward model). */
   extraPrmScorers?: WeightedScorer[];
+  /** The PRM prior a workspace's first run starts from (default: the one shipped in media/). */
+  prmPriorFile?: string;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
 }
 
@@ -160,8 +163,9 @@ async function launch(
     const strategy = createStrategy(config.strategy ?? DEFAULT_STRATEGY, config.strategyOptions ?? DEFAULT_STRATEGY_OPTIONS, strategyState);
     evaluator = await createEvaluator(config, env);
 
-    // The learned PRM is kept per workspace and per evaluator, so each run starts from the last.
-    const prmStore = new PrmStore(join(config.workspaceRoot, '.genesis', 'prm'));
+    // The learned PRM is kept per workspace and per evaluator, so each run starts from the last;
+    // the first starts from the shipped prior.
+    const prmStore = new PrmStore(join(config.workspaceRoot, '.genesis', 'prm'), { priorFile: env.prmPriorFile ?? shippedPrmPriorFile() });
     const { prm: learned, warning } = await prmStore.load(config.evaluatorCommand, { nodeTypes: treeSitter.service });
     if (warning) log('warn', warning);
     // Extra scorers (LLM judge, remote reward model) are mixed in; the learned model keeps learning.

@@ -17,6 +17,15 @@
 //    saved = 1 − median(filtered) ÷ median(unfiltered), and both final bests at the cap are
 //    reported so equal final quality can be checked.
 // 3. Scoring time per candidate at 5,000 candidates in one run (tree-sitter node types on).
+// 4. The shipped prior, leave one task out: for each task, a prior is trained on the recorded runs
+//    of every other task (scripts/prm-prior/recordings, the same training as `npm run prm:prior`)
+//    and a cold run starts from it ("prior"): AUC and evaluations saved as in 1 and 2, next to a
+//    cold run with no prior and the warm start. Tasks recorded but too slow to run live here
+//    (C++, Rust, Python, Node examples) get the AUC of the same replay: their recorded children
+//    scored in order, each before the model learns from it (elitist runs never consult the PRM,
+//    so the replay is what a live run would have seen).
+// 5. Exploration in PRM-filtered best-of-N: runs with and without it; "AUC over the run" ranks
+//    every child the filter saw — the ones it skipped are evaluated afterwards, off the books.
 // Writes test/bench/results/prm.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -27,13 +36,15 @@ import { offlineEdit, OfflineMutationSource } from '../../src/core/mutate/offlin
 import { HeuristicPrm } from '../../src/core/prm/heuristicPrm';
 import { DiffPrior } from '../../src/core/prm/diffPrior';
 import { LearnedPrm } from '../../src/core/prm/learnedPrm';
+import { prmFromPrior, trainPrmPrior, type PrmPriorJson, type PrmRecord } from '../../src/core/prm/prmPrior';
 import { PrmStore } from '../../src/core/prm/prmStore';
 import type { PrmInput, PrmOutcome, PrmScorer } from '../../src/core/prm/types';
 import { BestOfNStrategy } from '../../src/core/search/bestOfN';
 import { ElitistStrategy } from '../../src/core/search/elitist';
-import type { SearchStrategy } from '../../src/core/search/strategy';
-import type { RunConfig } from '../../src/core/types';
+import type { SearchStrategy, StrategyOptions } from '../../src/core/search/strategy';
+import type { CandidateNode, RunConfig } from '../../src/core/types';
 import { seededRandom } from '../../src/core/util/random';
+import { readAllRecordedRuns, readAllRecordings } from '../../scripts/prm-prior/recordings';
 import { loadTask, type LoadedTask } from './lib/task';
 import { binPacking, circlePacking } from './tasks/index';
 
@@ -138,9 +149,11 @@ interface RunResult {
   evaluationsToTarget: number | null;
   finalBest: number | null;
   evaluations: number;
+  /** Every child the PRM scored, with whether it beat its parent (skipped ones evaluated afterwards). */
+  judged?: { p: number; y: boolean }[];
 }
 
-async function runTask(task: LoadedTask, seed: number, budget: number, strategy: SearchStrategy, prm: PrmScorer, target?: number, treeSitter?: TreeSitterService): Promise<RunResult & { bestAt: (n: number) => number | null }> {
+async function runTask(task: LoadedTask, seed: number, budget: number, strategy: SearchStrategy, prm: PrmScorer, target?: number, treeSitter?: TreeSitterService, judgeAll = false): Promise<RunResult & { bestAt: (n: number) => number | null }> {
   const config: RunConfig = {
     language: task.language, functionName: task.functionName, filePath: join(task.dir, task.file), relativePath: task.file,
     workspaceRoot: task.dir, evaluatorCommand: `bench:${task.name}`, models: ['offline'], budget, concurrency: K, seed, timeoutSec: 30,
@@ -165,7 +178,9 @@ async function runTask(task: LoadedTask, seed: number, budget: number, strategy:
     if (target !== undefined && reachedAt === null && best >= target) reachedAt = evaluations;
   });
   const summary = await run.start();
+  const judged = judgeAll ? await judgeEveryChild(task, run.nodes()) : undefined;
   return {
+    judged,
     evaluationsToTarget: reachedAt,
     finalBest: summary.bestScore,
     evaluations,
@@ -176,9 +191,28 @@ async function runTask(task: LoadedTask, seed: number, budget: number, strategy:
   };
 }
 
-// ---- the three measurements ------------------------------------------------------------------
+/** Each PRM-scored child with its label; children the filter skipped are evaluated here, outside the run. */
+async function judgeEveryChild(task: LoadedTask, nodes: readonly CandidateNode[]): Promise<{ p: number; y: boolean }[]> {
+  const evaluator = task.createEvaluator();
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const out: { p: number; y: boolean }[] = [];
+  for (const node of nodes) {
+    const parent = node.parentId === null ? undefined : byId.get(node.parentId);
+    if (node.prmScore === null || !parent || parent.score === null) continue;
+    let score = node.score;
+    if (node.skippedByPrm) {
+      const result = await evaluator.evaluate({ candidateFileText: task.candidateFile(node.code), relativePath: task.file, functionName: task.functionName, language: task.language, evaluationId: `judge-${node.id}` }, new AbortController().signal);
+      score = result.status === 'ok' ? result.score : null;
+    } else if (node.status !== 'done' && node.status !== 'failed') continue;
+    out.push({ p: node.prmScore, y: score !== null && score > parent.score });
+  }
+  await evaluator.dispose?.();
+  return out;
+}
 
-async function rankingQuality(task: LoadedTask, treeSitter: TreeSitterService) {
+// ---- the measurements ------------------------------------------------------------------------
+
+async function rankingQuality(task: LoadedTask, treeSitter: TreeSitterService, prior: PrmPriorJson | undefined) {
   const perSeed: Record<string, number[]> = {};
   const pooled: Record<string, { p: number; y: boolean }[]> = {};
   let children = 0;
@@ -190,6 +224,7 @@ async function rankingQuality(task: LoadedTask, treeSitter: TreeSitterService) {
     const shadow = new ShadowScorer([
       { label: 'learned', prm: new LearnedPrm({ nodeTypes: treeSitter }) },
       { label: 'learned-warm', prm: warm },
+      ...(prior ? [{ label: 'learned-prior', prm: prmFromPrior(prior, { nodeTypes: treeSitter }) }] : []),
       { label: 'learned-with-run-memory', prm: new LearnedPrm({ nodeTypes: treeSitter, contextFeatures: true }) },
       { label: 'learned-no-node-types', prm: new LearnedPrm() },
       { label: 'diff-prior', prm: new DiffPrior() },
@@ -217,7 +252,7 @@ async function rankingQuality(task: LoadedTask, treeSitter: TreeSitterService) {
   };
 }
 
-async function evaluationsSaved(task: LoadedTask, treeSitter: TreeSitterService) {
+async function evaluationsSaved(task: LoadedTask, treeSitter: TreeSitterService, prior: PrmPriorJson | undefined) {
   // Target: what the unfiltered search reaches (median over seeds) after TARGET_AT evaluations.
   const plain: Awaited<ReturnType<typeof runTask>>[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) plain.push(await runTask(task, seed, BEST_OF_CAP, new BestOfNStrategy({ n: K, k: K }), new HeuristicPrm()));
@@ -229,25 +264,36 @@ async function evaluationsSaved(task: LoadedTask, treeSitter: TreeSitterService)
   const store = new PrmStore(mkdtempSync(join(tmpdir(), 'genesis-prm-bench-')));
   const evaluatorCommand = `bench:${task.name}:best-of-n`;
   // Each makes the PRM for one seed's run and is told when the run is over.
-  const variants: Record<string, { make: () => Promise<PrmScorer>; done?: (prm: PrmScorer) => Promise<void> }> = {
+  const variants: Record<string, { make: () => Promise<PrmScorer>; done?: (prm: PrmScorer) => Promise<void>; strategy?: StrategyOptions }> = {
     learned: { make: async () => new LearnedPrm({ nodeTypes: treeSitter }) },
+    'learned-no-explore': { make: async () => new LearnedPrm({ nodeTypes: treeSitter }), strategy: { explore: 0 } },
+    ...(prior
+      ? {
+          'learned-prior': { make: async () => prmFromPrior(prior, { nodeTypes: treeSitter }) },
+          'learned-prior-no-explore': { make: async () => prmFromPrior(prior, { nodeTypes: treeSitter }), strategy: { explore: 0 } },
+        }
+      : {}),
     'learned-warm': {
       make: async () => (await store.load(evaluatorCommand, { nodeTypes: treeSitter })).prm,
       done: async (prm) => void (await store.save(evaluatorCommand, prm as LearnedPrm)),
     },
     heuristic: { make: async () => new HeuristicPrm() },
   };
-  const results: Record<string, { evaluationsToTarget: (number | null)[]; finalBest: (number | null)[] }> = {
+  const results: Record<string, { evaluationsToTarget: (number | null)[]; finalBest: (number | null)[]; runAuc?: number[] }> = {
     'unfiltered': { evaluationsToTarget: plain.map(toTarget), finalBest: plain.map((r) => r.finalBest) },
   };
   for (const [label, variant] of Object.entries(variants)) {
     const runs: Awaited<ReturnType<typeof runTask>>[] = [];
     for (let seed = 1; seed <= SEEDS; seed++) {
       const prm = await variant.make();
-      runs.push(await runTask(task, seed, BEST_OF_CAP, new BestOfNStrategy({ n: N, k: K }), prm, target, treeSitter));
+      runs.push(await runTask(task, seed, BEST_OF_CAP, new BestOfNStrategy({ n: N, k: K, ...variant.strategy }), prm, target, treeSitter, label !== 'heuristic'));
       await variant.done?.(prm);
     }
-    results[`best-of-${N}-top-${K}-${label}`] = { evaluationsToTarget: runs.map((r) => r.evaluationsToTarget), finalBest: runs.map((r) => r.finalBest) };
+    results[`best-of-${N}-top-${K}-${label}`] = {
+      evaluationsToTarget: runs.map((r) => r.evaluationsToTarget),
+      finalBest: runs.map((r) => r.finalBest),
+      ...(label !== 'heuristic' ? { runAuc: runs.map((r) => auc(r.judged ?? [])) } : {}),
+    };
   }
   rmSync(store.dir, { recursive: true, force: true });
   const summary = Object.fromEntries(
@@ -258,6 +304,7 @@ async function evaluationsSaved(task: LoadedTask, treeSitter: TreeSitterService)
         reached: `${r.evaluationsToTarget.filter((n) => n !== null).length}/${SEEDS}`,
         evaluationsToTarget: r.evaluationsToTarget,
         medianFinalBest: round(median(r.finalBest.map((b) => b ?? -Infinity)), 6),
+        ...(r.runAuc ? { runAuc: round(median(r.runAuc.filter(Number.isFinite))), runAucPerSeed: r.runAuc.map((x) => round(x, 3)) } : {}),
       }];
     }),
   );
@@ -275,7 +322,29 @@ async function evaluationsSaved(task: LoadedTask, treeSitter: TreeSitterService)
     evaluationsSaved: saved(`best-of-${N}-top-${K}-learned`),
     evaluationsSavedWarm: saved(`best-of-${N}-top-${K}-learned-warm`),
     evaluationsSavedHeuristic: saved(`best-of-${N}-top-${K}-heuristic`),
+    evaluationsSavedNoExplore: saved(`best-of-${N}-top-${K}-learned-no-explore`),
+    ...(prior
+      ? { evaluationsSavedPrior: saved(`best-of-${N}-top-${K}-learned-prior`), evaluationsSavedPriorNoExplore: saved(`best-of-${N}-top-${K}-learned-prior-no-explore`) }
+      : {}),
   };
+}
+
+/** A held-out task's recorded children replayed in order: each scored before the model learns it. */
+async function replayAuc(records: readonly PrmRecord[], make: () => LearnedPrm): Promise<number> {
+  const prm = make();
+  const scored: { p: number; y: boolean }[] = [];
+  for (const record of records) {
+    const input = { ...record.input };
+    scored.push({ p: await prm.score(input), y: record.outcome.improved });
+    prm.learn(input, record.outcome);
+  }
+  return auc(scored);
+}
+
+/** Leave one task out: a prior trained on every recorded task but this one. */
+async function priorWithout(task: string, recordings: Map<string, PrmRecord[]>, treeSitter: TreeSitterService): Promise<PrmPriorJson | undefined> {
+  const records = [...recordings.entries()].filter(([name]) => name !== task).flatMap(([, r]) => r);
+  return records.length === 0 ? undefined : trainPrmPrior(records, { nodeTypes: treeSitter });
 }
 
 async function scoringTime(task: LoadedTask, treeSitter: TreeSitterService) {
@@ -315,7 +384,17 @@ async function scoringTime(task: LoadedTask, treeSitter: TreeSitterService) {
   };
 }
 
-type TaskResult = Awaited<ReturnType<typeof rankingQuality>> & { bestOfN: Awaited<ReturnType<typeof evaluationsSaved>> };
+type TaskResult = Awaited<ReturnType<typeof rankingQuality>> & { bestOfN: Awaited<ReturnType<typeof evaluationsSaved>>; cold: ColdFigures };
+
+/** What issue #15 asks per task: AUC and evaluations saved on a first run, with and without the prior, next to warm. */
+interface ColdFigures {
+  auc: number;
+  evaluationsSaved: number | null;
+  noPrior: { auc: number; evaluationsSaved: number | null };
+  warm: { auc: number; evaluationsSaved: number | null };
+  /** Replay only (no live runs of this task here). */
+  replay?: boolean;
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -323,15 +402,41 @@ async function main(): Promise<void> {
   const tasks: Record<string, TaskResult> = {};
   const excluded: Record<string, string> = {};
   let timing: Awaited<ReturnType<typeof scoringTime>> | undefined;
+  const recordings = readAllRecordings();
+  const replayed: Record<string, ColdFigures & { runs: number; children: number; improved: number }> = {};
+  for (const [name, runs] of readAllRecordedRuns()) {
+    if (TASKS.some((t) => t.name === name)) continue;
+    const prior = await priorWithout(name, recordings, treeSitter);
+    // Each recorded run replayed from a fresh model (cold), as a first run would be; median over runs.
+    const withPrior: number[] = [];
+    const cold: number[] = [];
+    for (const run of runs) {
+      if (prior) withPrior.push(await replayAuc(run, () => prmFromPrior(prior, { nodeTypes: treeSitter })));
+      cold.push(await replayAuc(run, () => new LearnedPrm({ nodeTypes: treeSitter })));
+    }
+    const children = runs.reduce((n, r) => n + r.length, 0);
+    const improved = runs.reduce((n, r) => n + r.filter((x) => x.outcome.improved).length, 0);
+    const finite = (v: number[]) => round(median(v.filter(Number.isFinite)));
+    replayed[name] = { auc: finite(withPrior), evaluationsSaved: null, noPrior: { auc: finite(cold), evaluationsSaved: null }, warm: { auc: NaN, evaluationsSaved: null }, replay: true, runs: runs.length, children, improved };
+    process.stderr.write(`prm bench: ${name} (replay of ${runs.length} recorded run(s), ${children} children, ${improved} improved): AUC ${finite(withPrior)} with the prior, ${finite(cold)} without\n`);
+  }
   for (const definition of TASKS) {
     const task = await loadTask(definition, treeSitter);
+    const prior = await priorWithout(task.name, recordings, treeSitter);
+    if (!prior) process.stderr.write(`prm bench: no recordings in scripts/prm-prior/recordings: run npm run prm:prior; the prior is left out\n`);
     process.stderr.write(`prm bench: ${task.name}: ranking quality (${SEEDS} seeds × ${AUC_BUDGET} evaluations)…\n`);
-    const quality = await rankingQuality(task, treeSitter);
+    const quality = await rankingQuality(task, treeSitter, prior);
     process.stderr.write(`prm bench: ${task.name}: AUC ${JSON.stringify(Object.fromEntries(Object.entries(quality.auc).map(([k, v]) => [k, v.median])))}\n`);
     process.stderr.write(`prm bench: ${task.name}: evaluations to target (best-of-${N}, top ${K})…\n`);
-    const savings = await evaluationsSaved(task, treeSitter);
-    process.stderr.write(`prm bench: ${task.name}: saved ${savings.evaluationsSaved} cold, ${savings.evaluationsSavedWarm} warm (heuristic filter: ${savings.evaluationsSavedHeuristic})\n`);
-    tasks[task.name] = { ...quality, bestOfN: savings };
+    const savings = await evaluationsSaved(task, treeSitter, prior);
+    process.stderr.write(`prm bench: ${task.name}: saved ${savings.evaluationsSavedPrior} cold with the prior, ${savings.evaluationsSaved} cold without, ${savings.evaluationsSavedWarm} warm (heuristic filter: ${savings.evaluationsSavedHeuristic})\n`);
+    const cold: ColdFigures = {
+      auc: quality.auc['learned-prior']?.median ?? NaN,
+      evaluationsSaved: savings.evaluationsSavedPrior ?? null,
+      noPrior: { auc: quality.auc.learned.median, evaluationsSaved: savings.evaluationsSaved },
+      warm: { auc: quality.auc['learned-warm'].median, evaluationsSaved: savings.evaluationsSavedWarm },
+    };
+    tasks[task.name] = { ...quality, bestOfN: savings, cold };
     if (quality.improvedRate === 0 || !savings.improvable) {
       excluded[task.name] = `no child beat its parent with the offline operator (${quality.childrenPerSeed} children per seed): AUC is undefined and there is no target to reach`;
     }
@@ -349,6 +454,21 @@ async function main(): Promise<void> {
     auc: round(median(perSeed('learned')), 4),
     aucWarm: round(median(perSeed('learned-warm')), 4),
     aucHeuristic: round(median(perSeed('heuristic')), 4),
+    aucPrior: round(median(perSeed('learned-prior')), 4),
+    evaluationsSavedPrior: round(median(counted.map((t) => t.bestOfN.evaluationsSavedPrior ?? NaN)), 3),
+    priorDefinition: 'leave one task out: the prior of each task is trained on the recorded runs of every other task (scripts/prm-prior/recordings), then a cold run starts from it',
+    cold: Object.fromEntries<ColdFigures>([...Object.entries(tasks).map(([name, t]): [string, ColdFigures] => [name, t.cold]), ...Object.entries(replayed)]),
+    exploration: Object.fromEntries(Object.entries(tasks).map(([name, t]) => {
+      const v = t.bestOfN.variants;
+      const pick = (label: string) => v[`best-of-${N}-top-${K}-${label}`];
+      return [name, {
+        runAucWith: pick('learned')?.runAuc, runAucWithout: pick('learned-no-explore')?.runAuc,
+        runAucWithPrior: pick('learned-prior')?.runAuc, runAucWithoutPrior: pick('learned-prior-no-explore')?.runAuc,
+        savedWith: t.bestOfN.evaluationsSaved, savedWithout: t.bestOfN.evaluationsSavedNoExplore,
+        savedWithPrior: t.bestOfN.evaluationsSavedPrior, savedWithoutPrior: t.bestOfN.evaluationsSavedPriorNoExplore,
+      }];
+    })),
+    explorationDefinition: 'runAuc: AUC of the PRM scores of every child a PRM-filtered best-of-N run scored (skipped ones evaluated afterwards, outside the run), median over seeds; with = the default exploration share (BestOfNStrategy explore, decaying), without = explore 0',
     aucDefinition: 'median over (task, seed) of the AUC of P(child beats parent), each child predicted before the model learned from it; auc: a fresh model per run; aucWarm: saved per evaluator and warm-started from the earlier seeds',
     brier: round(median(counted.map((t) => t.calibration.brier)), 4),
     brierWarm: round(median(counted.map((t) => t.calibrationWarm.brier)), 4),
@@ -357,7 +477,7 @@ async function main(): Promise<void> {
     evaluationsSavedHeuristic: round(median(counted.map((t) => t.bestOfN.evaluationsSavedHeuristic)), 3),
     evaluationsSavedDefinition: `median over tasks of 1 − median evaluations to target with PRM-filtered best-of-${N} (top ${K}) ÷ without the filter (${K} mutations, all evaluated)`,
     scoring: timing,
-    targets: { auc: 0.7, evaluationsSaved: 0.3, scoringMs: 10 },
+    targets: { auc: 0.7, aucCold: 0.72, evaluationsSaved: 0.3, scoringMs: 1 },
     excluded,
     tasks,
     seconds: round((performance.now() - started) / 1000, 1),
@@ -372,6 +492,13 @@ async function main(): Promise<void> {
     line(`  ${name} calibration`, `Brier ${t.calibration.brier} cold / ${t.calibrationWarm.brier} warm (base rate alone ${t.calibration.brierOfBaseRate}), ECE ${t.calibration.ece} / ${t.calibrationWarm.ece}`);
     for (const [label, v] of Object.entries(t.bestOfN.variants)) line(`  ${name} ${label}`, `median ${v.medianEvaluationsToTarget} evaluations to target (reached ${v.reached}), final best ${v.medianFinalBest}`);
     if (excluded[name]) line(`  ${name} EXCLUDED`, excluded[name]);
+  }
+  line('cold with the prior (leave one task out)', `AUC ${result.aucPrior} (target ≥ 0.72), evaluations saved ${result.evaluationsSavedPrior} (target ≥ 0.30)`);
+  for (const [name, c] of Object.entries(result.cold)) {
+    line(`  ${name}${c.replay ? ' (replay)' : ''}`, `AUC ${c.auc} prior / ${c.noPrior.auc} no prior / ${c.warm.auc} warm; saved ${c.evaluationsSaved} / ${c.noPrior.evaluationsSaved} / ${c.warm.evaluationsSaved}`);
+  }
+  for (const [name, e] of Object.entries(result.exploration)) {
+    line(`  ${name} exploration`, `run AUC ${e.runAucWith} with / ${e.runAucWithout} without (prior: ${e.runAucWithPrior} / ${e.runAucWithoutPrior}); saved ${e.savedWith} / ${e.savedWithout} (prior: ${e.savedWithPrior} / ${e.savedWithoutPrior})`);
   }
   line('evaluations saved, median (target ≥ 0.30)', `${result.evaluationsSaved} cold, ${result.evaluationsSavedWarm} warm-started (heuristic filter ${result.evaluationsSavedHeuristic})`);
   line('scoring per candidate, median', `${timing?.medianScoreMs} ms at ${timing?.candidates} candidates (last 500: ${timing?.medianScoreMsLast500} ms; p95 ${timing?.p95ScoreMs} ms; learn ${timing?.medianLearnMs} ms)`);

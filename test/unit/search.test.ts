@@ -217,7 +217,7 @@ describe('best-of-n', () => {
 
   it('evaluates at most K per round, the best by PRM', () => {
     const toy = new ToyRun(60);
-    toy.runRounds(new BestOfNStrategy({ n: 4, k: 1 }), 8);
+    toy.runRounds(new BestOfNStrategy({ n: 4, k: 1, explore: 0 }), 8);
     assert.equal(toy.rounds.length, 8);
     for (const { admitted, chosen } of toy.rounds) {
       assert.ok(chosen.length <= 1);
