@@ -36,7 +36,7 @@ export interface RunDeps {
   /** The whole file with the function replaced by `code`. */
   candidateFile(code: string): string;
   prm: PrmScorer;
-  /** Defaults to the elitist policy. */
+  /** Defaults to the elitist policy (the product passes its default, adaptive, explicitly). */
   strategy?: SearchStrategy;
   /** Picks the source of each child; defaults to a fresh cost-aware UCB1 bandit over `sources`. */
   bandit?: ModelBandit;
