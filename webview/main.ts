@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { HostToWebview, NodeDetails, NodeView, PanelState, WebviewToHost } from '../src/protocol';
+import { AllocationChart } from './allocationChart';
 import { CandidateList } from './candidates';
 import { Charts } from './charts';
 import { RunHeader } from './controls';
@@ -163,6 +164,7 @@ const candidates = new CandidateList(
   scheduleRender,
 );
 const charts = new Charts(chartsSection);
+const allocation = new AllocationChart(chartsSection);
 
 let nextRequestId = 1;
 const pendingDetails = new Map<number, (details: NodeDetails | null) => void>();
@@ -281,7 +283,10 @@ function renderFrame(): void {
   if (chartsDirty && now - lastChartsAt > 250) {
     chartsDirty = false;
     lastChartsAt = now;
-    timed('charts', () => charts.update(evaluationSeries(model.nodes)));
+    timed('charts', () => {
+      charts.update(evaluationSeries(model.nodes));
+      allocation.update(Object.values(model.nodes));
+    });
   } else if (chartsDirty) {
     setTimeout(scheduleRender, 260 - (now - lastChartsAt));
   }

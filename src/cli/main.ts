@@ -11,6 +11,7 @@ import {
 import { parsePrice, type PriceOverrides } from '../core/llm/pricing';
 import { resumeRun, startRun, type StartedRun } from '../core/session';
 import { countNodes, modelUsageOf } from '../core/runCounts';
+import { allocationWindows, describeWindows, strategyTallies } from '../core/search/allocation';
 import { RunStore } from '../core/store/runStore';
 import type { CandidateNode, RunSummary, StageConfig } from '../core/types';
 import { integer, parseArgs, single, UsageError } from './args';
@@ -25,7 +26,8 @@ const USAGE = `Usage:
       --budget-usd X      stop generating once model calls cost X dollars (within one call)
       --budget-tokens N   stop generating once N tokens were used
       --price MODEL=IN,OUT  USD per million input/output tokens for MODEL (repeatable)
-      --strategy NAME     search strategy (see "genesis strategies"; default elitist)
+      --strategy NAME     search strategy: adaptive (default), elitist, best-of-n,
+                          beam, mcts, islands or random
       --seed S            seed for reproducible runs (default 1)
       --concurrency C     evaluations in flight (default 2)
       --timeout SECONDS   per evaluation (default 60)
@@ -236,6 +238,9 @@ function optionalNumber<K extends string>(args: ReturnType<typeof parseArgs>, fl
   return { [key]: value } as Partial<Record<K, number>>;
 }
 
+/** Windows of the "allocation over the run" lines. */
+const ALLOCATION_WINDOWS = 5;
+
 function summaryReport(summary: RunSummary, best: CandidateNode | undefined, runDir: string, models: string[], nodes: readonly CandidateNode[]) {
   // One definition of each count (src/core/runCounts.ts), as the panel and the sidebar show them.
   const counts = countNodes(nodes);
@@ -260,6 +265,9 @@ function summaryReport(summary: RunSummary, best: CandidateNode | undefined, run
     tokens: summary.tokens,
     costUsd: summary.costUsd,
     models: summary.models ?? modelUsageOf(nodes, models),
+    /** Which strategy produced the children, and how that moved over the run (five windows of evaluations). */
+    strategies: strategyTallies(nodes),
+    allocation: allocationWindows(nodes, ALLOCATION_WINDOWS),
     ...(summary.stopReason ? { stopReason: summary.stopReason } : {}),
     runDir,
   };
@@ -272,6 +280,8 @@ function printHuman(report: ReturnType<typeof summaryReport>): void {
     `baseline ${fmt(report.baselineScore)} → best ${fmt(report.bestScore)} (node ${report.bestNodeId ?? '-'}) after ${report.evaluations}/${report.budget} evaluations`,
     `${report.candidates} candidates: ${report.scored} scored, ${report.failed} failed, ${report.skipped} skipped; ${report.modelCalls} model calls, ${report.tokens} tokens, $${report.costUsd.toFixed(4)}`,
     ...report.models.map((m) => `  model ${m.id}: ${m.pulls} pulls, mean reward ${fmt(m.meanReward)}, ${m.tokensIn + m.tokensOut} tokens, $${m.costUsd.toFixed(4)}`),
+    ...report.strategies.map((t) => `  strategy ${t.strategy}: ${t.children} children, ${t.evaluated} evaluated, ${t.newBests} new bests`),
+    ...(report.strategies.length > 1 ? ['  allocation of evaluations over the run:', ...describeWindows(report.allocation).map((line) => `    ${line}`)] : []),
     ...(report.stopReason ? [`stopped early: ${report.stopReason}`] : []),
     `stored in ${report.runDir}`,
   ];
@@ -313,7 +323,7 @@ async function runs(argv: string[]): Promise<number> {
       printHuman(report);
       for (const n of stored.nodes) {
         const line = nodeLine(n);
-        process.stdout.write(`  node ${line.id.padStart(4)} ← ${String(line.parentId ?? '-').padStart(4)}  ${line.status.padEnd(10)} ${fmt(line.score).padStart(12)}  ${line.summary}${line.reason ? ` — ${line.reason}` : ''}\n`);
+        process.stdout.write(`  node ${line.id.padStart(4)} ← ${String(line.parentId ?? '-').padStart(4)}  ${line.status.padEnd(10)} ${fmt(line.score).padStart(12)}  ${(line.strategy ?? '-').padEnd(9)} ${line.summary}${line.reason ? ` — ${line.reason}` : ''}\n`);
       }
     }
     return 0;
@@ -322,7 +332,7 @@ async function runs(argv: string[]): Promise<number> {
 }
 
 function nodeLine(n: CandidateNode) {
-  return { id: n.id, parentId: n.parentId, status: n.status, score: n.score, prmScore: n.prmScore, summary: n.mutation?.summary ?? '', reason: n.reason ?? null };
+  return { id: n.id, parentId: n.parentId, status: n.status, score: n.score, prmScore: n.prmScore, strategy: n.strategy ?? null, summary: n.mutation?.summary ?? '', reason: n.reason ?? null };
 }
 
 function defaultWorkspace(filePath: string): string {

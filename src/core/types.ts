@@ -181,6 +181,9 @@ export interface CandidateNode {
   secondParentId?: string;
   /** Island of the islands strategy. */
   island?: number;
+  /** The search strategy that planned it ('adaptive' records the strategy it chose); 'user' for
+   *  "Mutate from here", 'repair' for a repair attempt; absent on the root and in older runs. */
+  strategy?: string;
   /** The PRM's view of the diff: per-hunk (step) scores combined by min, expected Δ, source. */
   prmDetail?: { probability: number; expectedDelta: number | null; hunks: { score: number; childLines: [number, number] }[]; combination: string; source: string; trainedOn: number };
   /** Set on nodes the PRM filtered out: they can still be evaluated on demand. */

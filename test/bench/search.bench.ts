@@ -2,7 +2,13 @@
 // several seeds, fixed evaluation budgets; plus the engine's overhead per candidate.
 // Run: npm run bench:search [-- --quick] [--task NAME]... [--strategy LABEL]... [--seeds N]
 //      [--no-overhead] [--overhead-only] [--no-plots] [--sweep]
+//      [--out NAME.json] [--merge A.json B.json ...]
 // --sweep compares the parameter variants in SWEEP_CONFIGS instead (how BENCH_CONFIGS were chosen).
+// --out writes the results to test/bench/results/NAME.json instead of search.json, so the tasks can
+// run as separate processes (on a machine with spare cores); --merge then joins such files into
+// search.json (machine and load of each part are kept under "parts").
+// search.json records the machine (CPU model, cores, load average at start and end); the C++
+// task re-times a few programs several times to report its timing noise.
 //
 // Each (task, strategy, seed) is one EvolutionRun to the task's largest budget, in process,
 // concurrency 1: the offline literal-tuning operator, HeuristicPrm, tree-sitter syntax checks,
@@ -11,7 +17,7 @@
 // "evaluations to target" is per seed (∞ when not reached), reported as median and range.
 // Writes test/bench/results/search.json, search-<task>.svg, and copies the plots to media/bench/.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findNumericLiterals } from '../../src/core/mutate/offline';
 import { devWasmPaths, TreeSitterService } from '../../src/core/lang/treeSitter';
@@ -25,6 +31,7 @@ import { renderPlot } from './lib/svgPlot';
 import { loadTask, type LoadedTask } from './lib/task';
 import { BENCH_TASKS, circlePacking } from './tasks/index';
 import { compilerProblem, matmulCache } from './tasks/tiledMatmul';
+import { evaluateCandidate } from './tasks/tiled-matmul/build';
 
 const REPO = join(__dirname, '..', '..');
 const RESULTS = join(__dirname, 'results');
@@ -33,7 +40,9 @@ const MEDIA = join(REPO, 'media', 'bench');
 /** The configurations compared; parameters are the ones the benchmark found best per strategy. */
 export const BENCH_CONFIGS: { label: string; strategy: string; options: StrategyOptions }[] = [
   { label: 'random', strategy: 'random', options: {} },
-  // The engine's default: the constructor defaults (exploit 0.85, topK 5).
+  // The engine's default: a bandit over the fixed strategies below, with their default parameters.
+  { label: 'adaptive', strategy: 'adaptive', options: {} },
+  // The constructor defaults (exploit 0.85, topK 5).
   { label: 'elitist', strategy: 'elitist', options: {} },
   // Parameter variants (e.g. greedy elitist, exploit 1) live in SWEEP_CONFIGS: the main run
   // stays within 15 minutes on 2 cores with the C++ task's compiles uncached.
@@ -67,10 +76,12 @@ interface Args {
   seeds?: number;
   overhead: boolean;
   plots: boolean;
+  out?: string;
+  merge: string[];
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sweep: false, quick: false, tasks: [], strategies: [], overhead: true, plots: true };
+  const args: Args = { sweep: false, quick: false, tasks: [], strategies: [], overhead: true, plots: true, merge: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
@@ -81,6 +92,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--no-overhead') args.overhead = false;
     else if (a === '--no-plots') args.plots = false;
     else if (a === '--overhead-only') args.tasks.push('(none)');
+    else if (a === '--out') args.out = argv[++i];
+    else if (a === '--merge') while (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args.merge.push(argv[++i]);
     else throw new Error(`unknown argument ${a}`);
   }
   return args;
@@ -96,6 +109,8 @@ interface ConfigResult {
   seeds: number[];
   /** Per seed: best score after each evaluation. */
   curves: number[][];
+  /** Per seed: the code of the best candidate (for re-timing on timing-based tasks). */
+  bestCodes: string[];
   engineMsPerCandidate: number;
   wallMs: number;
 }
@@ -109,17 +124,19 @@ async function benchTask(task: LoadedTask, args: Args, syntax: ReturnType<typeof
   const results: ConfigResult[] = [];
   for (const config of configs) {
     const curves: number[][] = [];
+    const bestCodes: string[] = [];
     let engineMs = 0;
     let children = 0;
     let wallMs = 0;
     for (const seed of seeds) {
       const trace = await runSearch({ task, seed, budget: maxBudget, syntax, strategy: config.strategy, strategyOptions: config.options, prm: new HeuristicPrm() });
       curves.push(trace.bestSoFar);
+      bestCodes.push(trace.run.best()?.code ?? task.rootCode);
       engineMs += trace.engineMs;
       children += trace.children;
       wallMs += trace.wallMs;
     }
-    results.push({ label: config.label, strategy: config.strategy, options: config.options, seeds, curves, engineMsPerCandidate: engineMs / Math.max(1, children), wallMs });
+    results.push({ label: config.label, strategy: config.strategy, options: config.options, seeds, curves, bestCodes, engineMsPerCandidate: engineMs / Math.max(1, children), wallMs });
     const finals = curves.map((c) => bestAt(c, maxBudget));
     process.stdout.write(`  ${task.name} ${config.label.padEnd(10)} best@${maxBudget} median ${fmt(median(finals), 6)}  (${(wallMs / 1000).toFixed(1)} s)\n`);
   }
@@ -131,22 +148,34 @@ async function benchTask(task: LoadedTask, args: Args, syntax: ReturnType<typeof
     const at = Object.fromEntries(budgets.map((b) => [b, summarize(r.curves.map((c) => bestAt(c, b)))]));
     const toTarget = r.curves.map((c) => evaluationsToReach(c, target));
     const medianToTarget = median(toTarget);
-    return { r, at, toTarget, medianToTarget, ratio: medianToTarget / maxBudget };
+    // Per-seed ratios (∞ where a seed never reached the target) and their spread.
+    const ratios = toTarget.map((n) => n / maxBudget);
+    return { r, at, toTarget, medianToTarget, ratio: medianToTarget / maxBudget, ratioSpread: summarize(ratios) };
   });
+  const fixed = rows.filter(({ r }) => r.label !== 'random' && r.label !== 'adaptive');
+  const bestFixed = fixed.reduce<(typeof rows)[number] | undefined>((best, row) => (!best || row.ratio < best.ratio ? row : best), undefined);
+  const adaptiveRow = rows.find(({ r }) => r.label === 'adaptive');
 
   // Table.
-  const header = ['strategy', ...budgets.map((b) => `best@${b}`), `evals to random@${maxBudget}`, 'ratio', 'engine ms/cand'];
-  const lines = rows.map(({ r, at, toTarget, medianToTarget, ratio }) => [
+  const header = ['strategy', ...budgets.map((b) => `best@${b} [IQR]`), `evals to random@${maxBudget} [min–max]`, 'ratio [IQR]', 'engine ms/cand'];
+  const lines = rows.map(({ r, at, toTarget, medianToTarget, ratio, ratioSpread }) => [
     r.label === DEFAULT_STRATEGY ? `${r.label} (default)` : r.label,
     ...budgets.map((b) => `${fmt(at[b].median, 6)} [${fmt(at[b].q1, 4)}, ${fmt(at[b].q3, 4)}]`),
     `${fmt(medianToTarget)} [${fmt(Math.min(...toTarget))}–${fmt(Math.max(...toTarget))}]`,
-    fmt(ratio, 3),
+    `${fmt(ratio, 3)} [${fmt(ratioSpread.q1, 3)}, ${fmt(ratioSpread.q3, 3)}]`,
     fmt(r.engineMsPerCandidate, 3),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
   process.stdout.write(`\n${task.title}: ${seeds.length} seeds, target = random's median best at ${maxBudget} = ${fmt(target, 6)}\n`);
-  process.stdout.write(line(header) + '\n' + lines.map(line).join('\n') + '\n\n');
+  process.stdout.write(line(header) + '\n' + lines.map(line).join('\n') + '\n');
+  if (adaptiveRow && bestFixed) {
+    process.stdout.write(
+      `adaptive ratio ${fmt(adaptiveRow.ratio, 3)} vs best fixed (${bestFixed.r.label}) ${fmt(bestFixed.ratio, 3)}: ` +
+        `${adaptiveRow.ratio <= 0.25 ? '≤ 0.25' : '> 0.25'}, ${adaptiveRow.ratio <= bestFixed.ratio + 0.05 ? 'within' : 'NOT within'} 0.05 of the best fixed\n`,
+    );
+  }
+  process.stdout.write('\n');
 
   if (args.plots) {
     const svg = renderPlot({
@@ -162,7 +191,7 @@ async function benchTask(task: LoadedTask, args: Args, syntax: ReturnType<typeof
   }
 
   const byStrategy = Object.fromEntries(
-    rows.map(({ r, at, toTarget, medianToTarget, ratio }) => [
+    rows.map(({ r, at, toTarget, medianToTarget, ratio, ratioSpread }) => [
       r.label,
       {
         strategy: r.strategy,
@@ -171,6 +200,8 @@ async function benchTask(task: LoadedTask, args: Args, syntax: ReturnType<typeof
         evaluationsToTarget: toTarget.map(finiteOrNull),
         medianEvaluationsToTarget: finiteOrNull(medianToTarget),
         evaluationsRatioVsRandom: finiteOrNull(ratio),
+        evaluationsRatioBySeed: toTarget.map((n) => finiteOrNull(n / maxBudget)),
+        evaluationsRatioSpread: { q1: finiteOrNull(ratioSpread.q1), q3: finiteOrNull(ratioSpread.q3), min: finiteOrNull(ratioSpread.min), max: finiteOrNull(ratioSpread.max) },
         engineMsPerCandidate: r.engineMsPerCandidate,
         wallMs: r.wallMs,
       },
@@ -187,7 +218,66 @@ async function benchTask(task: LoadedTask, args: Args, syntax: ReturnType<typeof
     // The default strategy's median evaluations to reach the target ÷ the largest budget; null
     // when its median run did not reach it.
     evaluationsRatioVsRandom: defaultRow ? finiteOrNull(defaultRow.ratio) : null,
+    bestFixedStrategy: bestFixed ? { label: bestFixed.r.label, evaluationsRatioVsRandom: finiteOrNull(bestFixed.ratio) } : null,
+    adaptiveVsBestFixed: adaptiveRow && bestFixed ? finiteOrNull(adaptiveRow.ratio - bestFixed.ratio) : null,
     strategies: byStrategy,
+    ...(task.name === 'tiled-matmul' ? { timingNoise: await timingNoise(task, results, target) } : {}),
+  };
+}
+
+/** Repeat timings of one program: each is a fresh compile and run of the harness (median of its own runs). */
+const NOISE_REPEATS = 5;
+
+/**
+ * How much a timing moves between measurements on this machine: the original, random search's
+ * target program and the best program found are each timed NOISE_REPEATS times, uncached.
+ * Every cached score is one such measurement, so a strategy whose best differs from the target
+ * by less than this spread could land on the other side of it on another machine.
+ */
+async function timingNoise(task: LoadedTask, results: ConfigResult[], target: number): Promise<Record<string, unknown>> {
+  const buildDir = join(tmpdir(), `genesis-bench-noise-${process.pid}`);
+  const random = results.find((r) => r.label === 'random');
+  const targetCode = random?.bestCodes[random.curves.findIndex((c) => Math.abs(bestAt(c, c.length) - target) < 1e-9)];
+  let bestCode = task.rootCode;
+  let bestScore = -Infinity;
+  for (const r of results) {
+    r.curves.forEach((c, i) => {
+      if (bestAt(c, c.length) > bestScore) {
+        bestScore = bestAt(c, c.length);
+        bestCode = r.bestCodes[i];
+      }
+    });
+  }
+  const programs: [string, string | undefined][] = [['original', task.rootCode], ['random search target', targetCode], ['best found', bestCode]];
+  const measured: Record<string, unknown>[] = [];
+  for (const [label, code] of programs) {
+    if (code === undefined) continue;
+    const repeats: number[] = [];
+    for (let i = 0; i < NOISE_REPEATS; i++) {
+      const result = await evaluateCandidate(task.candidateFile(code), buildDir, { label: `noise-${i}` });
+      if (result.score !== null) repeats.push(-result.score);
+    }
+    const s = summarize(repeats);
+    measured.push({ label, repeatsMs: repeats, medianMs: s.median, minMs: s.min, maxMs: s.max, relativeSpread: (s.max - s.min) / s.median });
+    process.stdout.write(`  timing noise, ${label}: median ${fmt(s.median, 4)} ms over ${repeats.length} timings (range ${fmt(s.min, 4)}–${fmt(s.max, 4)}, ±${fmt((50 * (s.max - s.min)) / s.median, 2)}%)\n`);
+  }
+  const spreads = measured.map((m) => m.relativeSpread as number);
+  const relativeSpread = median(spreads);
+  // Strategies whose median best lies within the noise of the target: their ratio may flip.
+  const withinNoise = results
+    .filter((r) => r.label !== 'random')
+    .filter((r) => {
+      const best = median(r.curves.map((c) => bestAt(c, c.length)));
+      return Math.abs(best - target) <= relativeSpread * Math.abs(target);
+    })
+    .map((r) => r.label);
+  process.stdout.write(`  median spread ±${fmt(relativeSpread * 50, 2)}%; median best within that of the target: ${withinNoise.join(', ') || 'none'}\n`);
+  return {
+    repeats: NOISE_REPEATS,
+    definition: 'each program compiled and timed afresh NOISE_REPEATS times (each timing is the harness median of its own runs); relativeSpread = (max − min) / median',
+    programs: measured,
+    medianRelativeSpread: relativeSpread,
+    strategiesWithinNoiseOfTarget: withinNoise,
   };
 }
 
@@ -209,14 +299,36 @@ async function overhead(task: LoadedTask, syntax: ReturnType<typeof treeSitterSy
   };
 }
 
+/** Joins the outputs of separate --out runs into search.json. */
+function mergeParts(files: readonly string[]): void {
+  const parts = files.map((file) => ({ file, data: JSON.parse(readFileSync(join(RESULTS, file), 'utf8')) as Record<string, unknown> }));
+  if (parts.length === 0) throw new Error('--merge needs the result files to join');
+  const merged: Record<string, unknown> = { ...parts[0].data, tasks: {}, parts: [] };
+  for (const { file, data } of parts) {
+    Object.assign(merged.tasks as Record<string, unknown>, data.tasks as Record<string, unknown>);
+    (merged.parts as unknown[]).push({ file, generatedAt: data.generatedAt, machine: data.machine, tasks: Object.keys((data.tasks as Record<string, unknown>) ?? {}), wallSeconds: data.wallSeconds });
+    for (const key of ['overhead', 'overheadMsPerCandidate', 'overheadMsPerCandidateWithLearnedPrm']) if (data[key] !== undefined) merged[key] = data[key];
+  }
+  merged.wallSeconds = Math.max(...parts.map(({ data }) => Number(data.wallSeconds) || 0));
+  writeFileSync(join(RESULTS, 'search.json'), JSON.stringify(merged, null, 2) + '\n');
+  process.stdout.write(`merged ${files.join(', ')} into ${join(RESULTS, 'search.json')}\n`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.merge.length > 0) {
+    mergeParts(args.merge);
+    return;
+  }
   const started = performance.now();
+  const [load1] = loadavg();
+  process.stdout.write(`machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, load average ${load1.toFixed(2)} at start\n`);
   mkdirSync(RESULTS, { recursive: true });
   const treeSitter = new TreeSitterService(devWasmPaths(REPO));
   const output: Record<string, unknown> = {
     generatedAt: new Date().toISOString(),
-    machine: { cores: availableParallelism(), node: process.version },
+    // What the figures depend on: another machine (or the same one under load) moves timings.
+    machine: { cpuModel: cpus()[0]?.model ?? 'unknown', cores: availableParallelism(), loadAverageAtStart: loadavg().map((l) => Math.round(l * 100) / 100), node: process.version, platform: `${process.platform} ${process.arch}` },
     defaultStrategy: { name: DEFAULT_STRATEGY, options: DEFAULT_STRATEGY_OPTIONS },
     method:
       'in-process EvolutionRun, concurrency 1, OfflineMutationSource, HeuristicPrm, tree-sitter syntax checks; one run per (task, strategy, seed) to the largest budget, smaller budgets read off the same run',
@@ -272,7 +384,8 @@ async function main(): Promise<void> {
   }
   treeSitter.dispose();
   output.wallSeconds = (performance.now() - started) / 1000;
-  const jsonFile = join(RESULTS, args.sweep ? 'search-sweep.json' : 'search.json');
+  (output.machine as Record<string, unknown>).loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
+  const jsonFile = join(RESULTS, args.out ?? (args.sweep ? 'search-sweep.json' : 'search.json'));
   // --overhead-only keeps the task results of the last full run.
   if (Object.keys(tasks).length === 0 && existsSync(jsonFile)) {
     const previous = JSON.parse(readFileSync(jsonFile, 'utf8')) as Record<string, unknown>;

@@ -37,7 +37,7 @@ export interface RunDeps {
   /** The whole file with the function replaced by `code`. */
   candidateFile(code: string): string;
   prm: PrmScorer;
-  /** Defaults to the elitist policy. */
+  /** Defaults to the elitist policy (the product passes its default, adaptive, explicitly). */
   strategy?: SearchStrategy;
   /** Picks the source of each child; defaults to a fresh cost-aware UCB1 bandit over `sources`. */
   bandit?: ModelBandit;
@@ -388,10 +388,11 @@ export class EvolutionRun {
         this.log('info', spendingStop);
         break;
       }
-      const requested = this.userPlans;
+      const requested = this.userPlans.map((plan) => ({ ...plan, strategy: 'user' }));
       this.userPlans = [];
       const repairs = this.takeRepairs();
-      const plans = [...requested, ...repairs, ...this.strategy.planRound(this.view)].slice(0, Math.min(maxChildren() - children, this.callsAffordable()));
+      const planned = this.strategy.planRound(this.view).map((plan) => ({ ...plan, strategy: plan.strategy ?? this.strategy.name }));
+      const plans = [...requested, ...repairs, ...planned].slice(0, Math.min(maxChildren() - children, this.callsAffordable()));
       if (plans.length === 0) break;
       children += plans.length;
       await this.runRound(plans, signal);
@@ -420,7 +421,7 @@ export class EvolutionRun {
 
   /** Repair children for failed model-written candidates, each failure repaired once. */
   private takeRepairs(): ChildPlan[] {
-    const plans = this.pendingRepairs.map((failed) => ({ parentId: failed.id, why: `repair attempt for node ${failed.id}: ${failed.reason ?? 'failed'}`, repairOf: failed.id }));
+    const plans = this.pendingRepairs.map((failed) => ({ parentId: failed.id, why: `repair attempt for node ${failed.id}: ${failed.reason ?? 'failed'}`, repairOf: failed.id, strategy: 'repair' }));
     this.pendingRepairs = [];
     return plans;
   }
@@ -431,6 +432,7 @@ export class EvolutionRun {
       const repairOf = (plan as ChildPlan & { repairOf?: string }).repairOf;
       const node = this.newNode(parent, parent.code, plan.why);
       if (plan.island !== undefined) node.island = plan.island;
+      if (plan.strategy !== undefined) node.strategy = plan.strategy;
       // A repair goes back to the model that wrote the failed candidate; others ask the bandit.
       const sourceId = repairOf !== undefined && parent.sourceId ? parent.sourceId : this.bandit.choose();
       if (repairOf !== undefined && parent.sourceId) this.bandit.choose(); // keeps choose/update paired

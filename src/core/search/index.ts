@@ -1,4 +1,5 @@
 // The search strategies by name, and the one a run uses unless told otherwise.
+import { AdaptiveStrategy } from './adaptive';
 import { BeamStrategy } from './beam';
 import { BestOfNStrategy } from './bestOfN';
 import { ElitistStrategy } from './elitist';
@@ -7,11 +8,11 @@ import { MctsStrategy } from './mcts';
 import { RandomSearchStrategy } from './randomSearch';
 import type { SearchStrategy, StrategyOptions } from './strategy';
 
-export const STRATEGY_NAMES = ['elitist', 'best-of-n', 'beam', 'mcts', 'islands', 'random'] as const;
+export const STRATEGY_NAMES = ['adaptive', 'elitist', 'best-of-n', 'beam', 'mcts', 'islands', 'random'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
-/** What the search benchmark (npm run bench:search) ranks best; see test/bench/results/search.json. */
-export const DEFAULT_STRATEGY: StrategyName = 'elitist';
+/** No single fixed strategy is best on every task (npm run bench:search): the default picks as it goes. */
+export const DEFAULT_STRATEGY: StrategyName = 'adaptive';
 export const DEFAULT_STRATEGY_OPTIONS: Readonly<StrategyOptions> = {};
 
 export function isStrategyName(name: string): name is StrategyName {
@@ -26,6 +27,8 @@ export function isStrategyName(name: string): name is StrategyName {
 export function createStrategy(name: string, options?: StrategyOptions, restoredState?: unknown): SearchStrategy {
   if (!isStrategyName(name)) throw new Error(`unknown search strategy "${name}" (known: ${STRATEGY_NAMES.join(', ')})`);
   switch (name) {
+    case 'adaptive':
+      return new AdaptiveStrategy(options, restoredState);
     case 'elitist':
       return new ElitistStrategy(options, restoredState);
     case 'best-of-n':

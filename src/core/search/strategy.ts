@@ -11,6 +11,8 @@ export interface ChildPlan {
   /** Shown in the inspector: why this parent was chosen. */
   why: string;
   island?: number;
+  /** The strategy that planned it, when a strategy delegates (adaptive); else the strategy's own name. */
+  strategy?: string;
 }
 
 /** What a strategy may read of the run; `nodes` is in creation order (ids are indices). */
