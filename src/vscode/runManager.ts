@@ -366,7 +366,10 @@ export class RunManager implements vscode.Disposable {
   async exportRun(runId: string, outFile: string): Promise<ExportStats> {
     const dir = this.live.get(runId)?.runsDir ?? (await this.storedRunDir(runId));
     if (!dir) throw new Error(`Genesis: run ${runId} was not found.`);
-    return exportRunsToFiles(this.store(dir), [runId], outFile);
+    const stats = await exportRunsToFiles(this.store(dir), [runId], outFile);
+    const skipped = stats.skipped[0];
+    if (skipped) throw new Error(`Genesis: run ${runId} could not be exported: ${skipped.reason}`);
+    return stats;
   }
 
   /** The current summary of a run live in this window; undefined for stored-only runs. */
