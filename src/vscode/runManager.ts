@@ -143,6 +143,8 @@ export class RunManager implements vscode.Disposable {
     const dir = entry?.runsDir ?? (await this.storedRunDir(runId));
     if (!dir) throw new Error(`Genesis: run ${runId} was not found.`);
     this.storedCache.delete(runId);
+    // Another process (the CLI, another window) writing the run: say who, before anything else.
+    this.store(dir).assertNoOtherWriter(runId);
     const stored = await this.store(dir).load(runId);
     if (!isResumableStatus(stored.summary.status)) throw new Error(`Genesis: run ${runId} is ${stored.summary.status}; only stopped, interrupted or failed runs can be resumed.`);
     const settings = readSettings(vscode.Uri.file(stored.config.filePath));

@@ -6,7 +6,6 @@ import { terminalSafe, terminalSafeJson } from '../../src/core/util/terminalText
 
 /** Nothing a terminal would act on: no ESC, no C0 but tab/newline, no DEL, no C1, no bidi override. */
 function inert(text: string): boolean {
-   
   return !/[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/.test(text);
 }
 

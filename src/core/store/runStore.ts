@@ -3,9 +3,11 @@
 // A crash can cut only the last line short; the loader ignores a torn final line.
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { CandidateNode, RunConfig, RunEvent, RunSource, RunStatus, RunSummary } from '../types';
 import { asRunEvent, eventProblem, storedSummaryProblem } from './eventShape';
+import { acquireRunLock, LOCK_FILE, RunLockedError, runLockHolder, type RunLock } from './runLock';
 
 export interface StoredRun {
   summary: RunSummary;
@@ -57,12 +59,7 @@ export class RunStore {
    * not start without a place to record what it does.
    */
   openRecorder(runId: string, onError?: (error: Error) => void): RunRecorder {
-    const dir = this.runDir(runId);
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw new Error(`cannot create the run folder ${dir}: ${explainMkdirFailure(dir, error)}; choose a writable runs directory`);
-    }
+    const dir = this.createRunDir(runId);
     let fd: number;
     try {
       fd = openSync(join(dir, 'events.jsonl'), 'a');
@@ -70,6 +67,38 @@ export class RunStore {
       throw new Error(`cannot write the run log in ${dir}: ${describeFsError(error)}; choose a writable runs directory`);
     }
     return new RunRecorder(dir, onError, fd);
+  }
+
+  /**
+   * Takes the run's writer lock (one writer per run: see runLock). `isNew`: the run folder is
+   * made; otherwise the run must exist. Throws RunLockedError naming the holder, or a clear error.
+   */
+  lockForWriting(runId: string, isNew: boolean): RunLock {
+    const dir = isNew ? this.createRunDir(runId) : this.runDir(runId);
+    if (!isNew && !existsSync(join(dir, 'events.jsonl'))) throw new Error(`run ${runId} not found in ${this.runsDir}`);
+    try {
+      return acquireRunLock(dir, runId);
+    } catch (error) {
+      if (error instanceof RunLockedError) throw error;
+      throw new Error(`cannot write the run folder ${dir}: ${describeFsError(error)}; choose a writable runs directory`);
+    }
+  }
+
+  /** Throws RunLockedError when another live process is writing the run (checked before asking the user anything). */
+  assertNoOtherWriter(runId: string): void {
+    const dir = this.runDir(runId);
+    const holder = runLockHolder(dir);
+    if (holder && (holder.pid !== process.pid || holder.host !== hostname())) throw new RunLockedError(runId, holder, join(dir, LOCK_FILE));
+  }
+
+  private createRunDir(runId: string): string {
+    const dir = this.runDir(runId);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new Error(`cannot create the run folder ${dir}: ${explainMkdirFailure(dir, error)}; choose a writable runs directory`);
+    }
+    return dir;
   }
 
   async list(): Promise<RunSummary[]> {
@@ -114,8 +143,12 @@ export class RunStore {
     return replayed;
   }
 
+  /** Deletes a run's folder; refused while another live process writes the run. */
   async delete(runId: string): Promise<void> {
-    await rm(this.runDir(runId), { recursive: true, force: true });
+    const dir = this.runDir(runId);
+    const holder = runLockHolder(dir);
+    if (holder && (holder.pid !== process.pid || holder.host !== hostname())) throw new RunLockedError(runId, holder, join(dir, LOCK_FILE));
+    await rm(dir, { recursive: true, force: true });
   }
 
   private async readSummary(runId: string): Promise<RunSummary | undefined> {

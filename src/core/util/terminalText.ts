@@ -11,11 +11,9 @@
  * string loses its introducer only: what follows is shown as plain text.
  */
 const ESCAPE_SEQUENCE =
-   
   /(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)|\x1b[\x20-\x2f]*[\x30-\x7e]?/g;
 
 /** Controls left after the sequences: C0 but tab and newline, DEL, C1, and bidi overrides (reordered text). */
- 
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
 
 function visible(char: string): string {
