@@ -6,6 +6,7 @@ import type { NodeTypeSource } from '../core/prm/learnedPrm';
 import { exportRunsToFiles } from '../core/store/exportRuns';
 import { RunStore } from '../core/store/runStore';
 import { parseArgs, single, UsageError } from './args';
+import { printErr, printOut } from './output';
 
 export interface ExportCommandArgs {
   /** Runs to export; empty: every run in `runsDir`. */
@@ -24,8 +25,8 @@ export interface ExportCommandArgs {
 
 /** Runs the export; returns the process exit code (0 ok, 1 failed). Throws UsageError on bad args. */
 export async function exportRunsCommand(args: ExportCommandArgs): Promise<number> {
-  const stdout = args.stdout ?? ((line: string) => process.stdout.write(line + '\n'));
-  const stderr = args.stderr ?? ((line: string) => process.stderr.write(line + '\n'));
+  const stdout = args.stdout ?? ((line: string) => printOut(line + '\n'));
+  const stderr = args.stderr ?? ((line: string) => printErr(line + '\n'));
   if (!args.out) throw new UsageError('runs export needs --out FILE');
   const out = resolve(args.out);
   const pairs = args.pairs ? resolve(args.pairs) : undefined;
@@ -34,6 +35,11 @@ export async function exportRunsCommand(args: ExportCommandArgs): Promise<number
   try {
     const stats = await exportRunsToFiles(store, args.runIds, out, pairs, args.nodeTypes ? { nodeTypes: args.nodeTypes } : {});
     for (const warning of stats.warnings) stderr(`genesis: warning: ${warning}`);
+    for (const { runId, reason } of stats.skipped) stderr(`genesis: skipped run ${runId}: ${reason}`);
+    if (stats.runs === 0 && stats.skipped.length > 0) {
+      stderr(`genesis: export failed: no run could be read; ${out} was left as it was`);
+      return 1;
+    }
     if (stats.runs === 0) stderr(`genesis: no runs in ${store.runsDir}`);
     stdout(`exported ${stats.mutations} evaluated mutations from ${stats.runs} run${stats.runs === 1 ? '' : 's'} to ${out}`);
     if (pairs) stdout(`wrote ${stats.pairs} preference pairs to ${pairs}`);

@@ -16,6 +16,7 @@ import { RunStore } from '../core/store/runStore';
 import type { CandidateNode, RunSummary, StageConfig } from '../core/types';
 import { integer, parseArgs, single, UsageError } from './args';
 import { exportRunsCli } from './exportCommand';
+import { printErr, printJson, printOut, quietOnClosedOutput } from './output';
 
 const USAGE = `Usage:
   genesis evolve FILE (--function NAME | --line N) --evaluator "CMD" [options]
@@ -56,11 +57,11 @@ API keys come from GENESIS_API_KEY, else OPENAI_API_KEY (OpenAI-style) or ANTHRO
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(USAGE + '\n');
+    printOut(USAGE + '\n');
     return command ? 0 : 2;
   }
   if (command === '--version') {
-    process.stdout.write(`${readVersion()}\n`);
+    printOut(`${readVersion()}\n`);
     return 0;
   }
   if (command === 'evolve') return evolve(rest);
@@ -135,7 +136,7 @@ async function evolve(argv: string[]): Promise<number> {
   return code;
 }
 
-const progress = (text: string) => process.stderr.write(text + '\n');
+const progress = (text: string) => printErr(text + '\n');
 
 async function resume(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['runs-dir', 'budget', 'runners-file'], ['json', 'no-sandbox']);
@@ -182,7 +183,7 @@ async function followRun({ run, evaluator }: StartedRun, what: string, runsDir: 
   process.off('SIGTERM', onSignal);
   const best = summary.bestNodeId ? run.node(summary.bestNodeId) : undefined;
   const report = summaryReport(summary, best, join(runsDir, summary.runId), run.config.models, run.nodes());
-  if (json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (json) printJson(report);
   else printHuman(report);
   return summary.status === 'failed' ? 1 : 0;
 }
@@ -285,7 +286,7 @@ function printHuman(report: ReturnType<typeof summaryReport>): void {
     ...(report.stopReason ? [`stopped early: ${report.stopReason}`] : []),
     `stored in ${report.runDir}`,
   ];
-  process.stdout.write(lines.join('\n') + '\n' + (report.bestDiff ? '\n' + report.bestDiff : '\nno candidate beat the baseline\n'));
+  printOut(lines.join('\n') + '\n' + (report.bestDiff ? '\n' + report.bestDiff : '\nno candidate beat the baseline\n'));
 }
 
 async function runs(argv: string[]): Promise<number> {
@@ -305,11 +306,11 @@ async function runs(argv: string[]): Promise<number> {
   const json = args.switches.has('json');
   if (sub === 'list') {
     const list = await store.list();
-    if (json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
-    else if (list.length === 0) process.stdout.write(`no runs in ${runsDir}\n`);
+    if (json) printJson(list);
+    else if (list.length === 0) printOut(`no runs in ${runsDir}\n`);
     else
       for (const s of list)
-        process.stdout.write(`${s.runId}  ${s.status.padEnd(11)} ${s.functionName.padEnd(20)} ${s.evaluations}/${s.budget} evals  baseline ${fmt(s.baselineScore)}  best ${fmt(s.bestScore)}  ${s.relativePath}\n`);
+        printOut(`${s.runId}  ${s.status.padEnd(11)} ${s.functionName.padEnd(20)} ${s.evaluations}/${s.budget} evals  baseline ${fmt(s.baselineScore)}  best ${fmt(s.bestScore)}  ${s.relativePath}\n`);
     return 0;
   }
   if (sub === 'show') {
@@ -318,12 +319,12 @@ async function runs(argv: string[]): Promise<number> {
     const stored = await store.load(runId);
     const best = stored.summary.bestNodeId ? stored.nodes.find((n) => n.id === stored.summary.bestNodeId) : undefined;
     const report = summaryReport(stored.summary, best, store.runDir(runId), stored.config.models, stored.nodes);
-    if (json) process.stdout.write(JSON.stringify({ ...report, config: stored.config, nodes: stored.nodes.map(nodeLine) }, null, 2) + '\n');
+    if (json) printJson({ ...report, config: stored.config, nodes: stored.nodes.map(nodeLine) });
     else {
       printHuman(report);
       for (const n of stored.nodes) {
         const line = nodeLine(n);
-        process.stdout.write(`  node ${line.id.padStart(4)} ← ${String(line.parentId ?? '-').padStart(4)}  ${line.status.padEnd(10)} ${fmt(line.score).padStart(12)}  ${(line.strategy ?? '-').padEnd(9)} ${line.summary}${line.reason ? ` — ${line.reason}` : ''}\n`);
+        printOut(`  node ${line.id.padStart(4)} ← ${String(line.parentId ?? '-').padStart(4)}  ${line.status.padEnd(10)} ${fmt(line.score).padStart(12)}  ${(line.strategy ?? '-').padEnd(9)} ${line.summary}${line.reason ? ` — ${line.reason}` : ''}\n`);
       }
     }
     return 0;
@@ -370,19 +371,20 @@ function fmt(value: number | null | undefined): string {
   return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(4) : String(Number(value.toPrecision(6)));
 }
 
+quietOnClosedOutput();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
     if (error instanceof UsageError) {
-      process.stderr.write(`genesis: ${error.message}\n\n${USAGE}\n`);
+      printErr(`genesis: ${error.message}\n\n${USAGE}\n`);
       process.exitCode = 2;
     } else if (error instanceof SandboxUnavailableError) {
-      process.stderr.write(`genesis: ${error.message}\nTo run candidates unsandboxed anyway, pass --no-sandbox.\n`);
+      printErr(`genesis: ${error.message}\nTo run candidates unsandboxed anyway, pass --no-sandbox.\n`);
       process.exitCode = 1;
     } else {
-      process.stderr.write(`genesis: ${error instanceof Error ? error.message : String(error)}\n`);
+      printErr(`genesis: ${error instanceof Error ? error.message : String(error)}\n`);
       process.exitCode = 1;
     }
   },

@@ -14,6 +14,7 @@ import { CombinedPrm, type WeightedScorer } from './prm/combinedPrm';
 import { shippedPrmPriorFile } from './prm/prmPrior';
 import { PrmStore } from './prm/prmStore';
 import { createStrategy, DEFAULT_STRATEGY, DEFAULT_STRATEGY_OPTIONS } from './search/index';
+import type { RunLock } from './store/runLock';
 import { newRunId, RunStore } from './store/runStore';
 import type { FunctionLocation, LanguageId, MutationSource, RunConfig, RunSource, StageConfig } from './types';
 
@@ -117,7 +118,15 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
     throw new Error(`${options.filePath} is outside the workspace ${options.workspaceRoot}`);
   }
   const source: RunSource = { fileText: options.fileText, startIndex: location.startIndex, endIndex: location.endIndex };
-  return launch(options, treeSitter, config, source, { runId: newRunId(), rootCode: location.text }, location);
+  const runId = newRunId();
+  let lock: RunLock;
+  try {
+    lock = new RunStore(options.runsDir).lockForWriting(runId, true);
+  } catch (error) {
+    treeSitter.release();
+    throw error;
+  }
+  return launch(options, treeSitter, config, source, { runId, rootCode: location.text }, location, lock);
 }
 
 /**
@@ -126,6 +135,17 @@ export async function startRun(options: StartRunOptions): Promise<StartedRun> {
  * their last saved state, and new events are appended to the same log.
  */
 export async function resumeRun(options: ResumeRunOptions): Promise<StartedRun> {
+  // The lock comes first: the log is read once no one else is writing it, and no second writer starts.
+  const lock = new RunStore(options.runsDir).lockForWriting(options.runId, false);
+  try {
+    return await resumeLocked(options, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function resumeLocked(options: ResumeRunOptions, lock: RunLock): Promise<StartedRun> {
   const stored = await new RunStore(options.runsDir).load(options.runId);
   if (!stored.source) throw new Error(`run ${options.runId} was recorded without its source file and cannot be resumed; start a new run instead`);
   const config: RunConfig = { ...stored.config, strategy: stored.config.strategy ?? stored.searchState?.strategy ?? DEFAULT_STRATEGY };
@@ -144,7 +164,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<StartedRun> 
   };
   const restore: RestoredRun = { nodes: stored.nodes, startedAt: stored.summary.startedAt, budget, banditState: stored.searchState?.bandit };
   const strategyState = stored.searchState && stored.searchState.strategy === config.strategy ? stored.searchState.strategyState : undefined;
-  return launch(options, treeSitterFor(options), config, stored.source, { runId: options.runId, rootCode: root.code, restore }, location, strategyState);
+  return launch(options, treeSitterFor(options), config, stored.source, { runId: options.runId, rootCode: root.code, restore }, location, lock, strategyState);
 }
 
 async function launch(
@@ -154,6 +174,7 @@ async function launch(
   source: RunSource,
   identity: { runId: string; rootCode: string; restore?: RestoredRun },
   location: FunctionLocation,
+  lock: RunLock,
   strategyState?: unknown,
 ): Promise<StartedRun> {
   const log = env.log ?? (() => undefined);
@@ -197,6 +218,7 @@ async function launch(
     });
     void run.done.finally(async () => {
       recorder.close();
+      lock.release();
       await prmStore.save(config.evaluatorCommand, learned).catch((error: unknown) => log('warn', `could not save the PRM: ${String(error)}`));
       await chosenEvaluator.dispose().catch(() => undefined);
       treeSitter.release();
@@ -206,6 +228,7 @@ async function launch(
   } catch (error) {
     await evaluator?.dispose().catch(() => undefined);
     treeSitter.release();
+    lock.release();
     throw error;
   }
 }

@@ -146,6 +146,8 @@ export class RunManager implements vscode.Disposable {
     const dir = entry?.runsDir ?? (await this.storedRunDir(runId));
     if (!dir) throw new Error(`Genesis: run ${runId} was not found.`);
     this.storedCache.delete(runId);
+    // Another process (the CLI, another window) writing the run: say who, before anything else.
+    this.store(dir).assertNoOtherWriter(runId);
     const stored = await this.store(dir).load(runId);
     if (!isResumableStatus(stored.summary.status)) throw new Error(`Genesis: run ${runId} is ${stored.summary.status}; only stopped, interrupted or failed runs can be resumed.`);
     const settings = readSettings(vscode.Uri.file(stored.config.filePath));
@@ -369,7 +371,10 @@ export class RunManager implements vscode.Disposable {
   async exportRun(runId: string, outFile: string): Promise<ExportStats> {
     const dir = this.live.get(runId)?.runsDir ?? (await this.storedRunDir(runId));
     if (!dir) throw new Error(`Genesis: run ${runId} was not found.`);
-    return exportRunsToFiles(this.store(dir), [runId], outFile);
+    const stats = await exportRunsToFiles(this.store(dir), [runId], outFile);
+    const skipped = stats.skipped[0];
+    if (skipped) throw new Error(`Genesis: run ${runId} could not be exported: ${skipped.reason}`);
+    return stats;
   }
 
   /** The current summary of a run live in this window; undefined for stored-only runs. */

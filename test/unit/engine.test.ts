@@ -156,22 +156,22 @@ describe('RunStore', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genesis-store-'));
     dirs.push(dir);
     const store = new RunStore(dir);
-    const recorder = store.openRecorder('run-a');
-    const run = new EvolutionRun(config({ budget: 8 }), { runId: 'run-a', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), undefined, { record: (e) => recorder.record(e, run.summary()) }));
+    const recorder = store.openRecorder('20261204-100000-000a');
+    const run = new EvolutionRun(config({ budget: 8 }), { runId: '20261204-100000-000a', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), undefined, { record: (e) => recorder.record(e, run.summary()) }));
     const summary = await run.start();
     recorder.close();
-    const loaded = await store.load('run-a');
+    const loaded = await store.load('20261204-100000-000a');
     assert.equal(loaded.nodes.length, run.nodes().length);
     assert.deepEqual(loaded.nodes.map((n) => [n.id, n.status, n.score, n.code]), run.nodes().map((n) => [n.id, n.status, n.score, n.code]));
     assert.equal(loaded.summary.bestScore, summary.bestScore);
     assert.equal(loaded.summary.evaluations, 8);
     assert.equal(loaded.summary.status, 'completed');
-    appendFileSync(join(dir, 'run-a', 'events.jsonl'), '{"type":"node-upd');
-    const again = await store.load('run-a');
+    appendFileSync(join(dir, '20261204-100000-000a', 'events.jsonl'), '{"type":"node-upd');
+    const again = await store.load('20261204-100000-000a');
     assert.equal(again.nodes.length, run.nodes().length);
     assert.match(again.warnings.join(), /cut short/);
     const list = await store.list();
-    assert.equal(list[0].runId, 'run-a');
+    assert.equal(list[0].runId, '20261204-100000-000a');
     assert.equal(list[0].bestScore, summary.bestScore);
   });
 
@@ -179,15 +179,15 @@ describe('RunStore', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genesis-store-'));
     dirs.push(dir);
     const store = new RunStore(dir);
-    const recorder = store.openRecorder('run-b');
-    const run = new EvolutionRun(config({ budget: 3 }), { runId: 'run-b', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), undefined, { record: (e) => recorder.record(e, run.summary()) }));
+    const recorder = store.openRecorder('20261204-100000-000b');
+    const run = new EvolutionRun(config({ budget: 3 }), { runId: '20261204-100000-000b', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), undefined, { record: (e) => recorder.record(e, run.summary()) }));
     await run.start();
-    const summaryPath = join(dir, 'run-b', 'summary.json');
+    const summaryPath = join(dir, '20261204-100000-000b', 'summary.json');
     const summary = JSON.parse(readFileSync(summaryPath, 'utf8'));
     writeFileSync(summaryPath, JSON.stringify({ ...summary, status: 'running', pid: 2 ** 22 + 12345 }));
     assert.equal((await store.list())[0].status, 'interrupted');
     assert.equal(replayEvents('garbage\n'), undefined);
-    await assert.rejects(store.load('nope'), /run nope not found/);
+    await assert.rejects(store.load('20261204-235959-ffff'), /run 20261204-235959-ffff not found/);
     assert.throws(() => store.runDir('../etc'), /invalid run id/);
   });
 });
@@ -349,16 +349,16 @@ describe('EvolutionRun: resume', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genesis-resume-'));
     dirs.push(dir);
     const store = new RunStore(dir);
-    const recorder = store.openRecorder('run-r');
+    const recorder = store.openRecorder('20261204-100000-000c');
     const slow = new LiteralTargetEvaluator(40);
-    const first = new EvolutionRun(config({ budget: 14, concurrency: 2 }), { runId: 'run-r', rootCode: ROOT }, deps(slow, undefined, { record: (e) => recorder.record(e, first.summary()) }));
+    const first = new EvolutionRun(config({ budget: 14, concurrency: 2 }), { runId: '20261204-100000-000c', rootCode: ROOT }, deps(slow, undefined, { record: (e) => recorder.record(e, first.summary()) }));
     first.start();
     // Simulate a crash: stop recording while evaluations are in flight (the process "dies").
     while (first.summary().evaluations < 5 || !first.nodes().some((n) => n.status === 'evaluating')) await new Promise((r) => setTimeout(r, 2));
     recorder.close();
     first.stop();
     await first.done;
-    const stored = await store.load('run-r');
+    const stored = await store.load('20261204-100000-000c');
     const inFlight = stored.nodes.filter((n) => n.status === 'evaluating').map((n) => n.id);
     assert.ok(inFlight.length > 0, 'the log ends with evaluations in flight');
     const evaluatedBefore = stored.nodes.filter((n) => n.evaluation).map((n) => [n.id, n.score]);
@@ -366,10 +366,10 @@ describe('EvolutionRun: resume', () => {
     const evaluator = new LiteralTargetEvaluator(1);
     const seen: string[] = [];
     const counting: Evaluator = { evaluate: (req, signal) => { seen.push(req.evaluationId.split('-').pop() ?? ''); return evaluator.evaluate(req, signal); } };
-    const recorder2 = store.openRecorder('run-r');
+    const recorder2 = store.openRecorder('20261204-100000-000c');
     const resumed = new EvolutionRun(
       config({ budget: 14, concurrency: 2 }),
-      { runId: 'run-r', rootCode: ROOT, restore: { nodes: stored.nodes, startedAt: stored.summary.startedAt, budget: 14 } },
+      { runId: '20261204-100000-000c', rootCode: ROOT, restore: { nodes: stored.nodes, startedAt: stored.summary.startedAt, budget: 14 } },
       deps(counting, undefined, { record: (e) => recorder2.record(e, resumed.summary()) }),
     );
     const summary = await resumed.start();
@@ -378,7 +378,7 @@ describe('EvolutionRun: resume', () => {
     assert.equal(summary.evaluations, 14);
     for (const id of inFlight) assert.ok(seen.includes(id), `in-flight node ${id} evaluated again`);
     for (const [id] of evaluatedBefore) assert.ok(!seen.includes(String(id)), `node ${id} not evaluated twice`);
-    const reloaded = await store.load('run-r');
+    const reloaded = await store.load('20261204-100000-000c');
     assert.equal(reloaded.summary.evaluations, 14);
     assert.equal(reloaded.nodes.filter((n) => n.evaluation).length, 14);
     for (const [id, score] of evaluatedBefore) assert.equal(reloaded.nodes[Number(id)].score, score);
@@ -405,20 +405,20 @@ describe('EvolutionRun: memory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genesis-mem-'));
     dirs.push(dir);
     const store = new RunStore(dir);
-    const recorder = store.openRecorder('run-m');
+    const recorder = store.openRecorder('20261204-100000-000d');
     let calls = 0;
     const talky: MutationSource = {
       id: 'talky',
       propose: async () => ({ kind: 'search-replace', summary: 's', model: 'talky', tokensIn: 1, tokensOut: 1, costUsd: 0, prompt: 'P'.repeat(5000), reply: `R${++calls}`, code: `def f(x):\n    return ${(1 + calls / 10).toFixed(2)} * x + 0.5` }),
     };
-    const run = new EvolutionRun(config({ budget: 5, concurrency: 1 }), { runId: 'run-m', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [talky], { record: (e) => recorder.record(e, run.summary()) }));
+    const run = new EvolutionRun(config({ budget: 5, concurrency: 1 }), { runId: '20261204-100000-000d', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [talky], { record: (e) => recorder.record(e, run.summary()) }));
     await run.start();
     recorder.close();
     assert.ok(run.nodes().slice(1).every((n) => n.mutation?.prompt === undefined && n.mutation?.reply === undefined));
-    const stored = await store.load('run-m');
+    const stored = await store.load('20261204-100000-000d');
     assert.equal(stored.nodes[1].mutation?.reply, 'R1');
     assert.equal(stored.nodes[1].mutation?.prompt?.length, 5000);
-    const log = readFileSync(join(dir, 'run-m', 'events.jsonl'), 'utf8');
+    const log = readFileSync(join(dir, '20261204-100000-000d', 'events.jsonl'), 'utf8');
     assert.equal(log.split('P'.repeat(5000)).length - 1, 4, 'each prompt is written once');
   });
 

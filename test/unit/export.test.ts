@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -46,7 +46,7 @@ before(async () => {
   runsDir = mkdtempSync(join(tmpdir(), 'genesis-export-runs-'));
   dirs.push(runsDir);
   const store = new RunStore(runsDir);
-  runId = 'run-export-1';
+  runId = '20261204-120000-e001';
   const recorder = store.openRecorder(runId);
   const config: RunConfig = {
     language: 'python', functionName: 'f', filePath: '/ws/f.py', relativePath: 'f.py', workspaceRoot: '/ws',
@@ -141,9 +141,47 @@ describe('genesis runs export', () => {
     const errors: string[] = [];
     const code = await exportRunsCommand({ runIds: ['nope'], out: join(outDir, 'x.jsonl'), runsDir, ...quiet, stderr: (l) => errors.push(l) });
     assert.equal(code, 1);
-    assert.match(errors.join('\n'), /export failed: run nope not found/);
+    assert.match(errors.join('\n'), /skipped run nope: invalid run id/);
+    assert.match(errors.join('\n'), /export failed: no run could be read/);
     assert.equal(existsSync(join(outDir, 'x.jsonl')), false, 'nothing written for a bad run id');
     assert.throws(() => exportRunsCli(['--runs-dir', runsDir], outDir), /needs --out FILE/);
+  });
+});
+
+describe('runs export with a damaged run', () => {
+  it('skips (and names) a run whose log is damaged, and exports the others', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-export-damaged-'));
+    dirs.push(dir);
+    const runs = join(dir, 'runs');
+    cpSync(runsDir, runs, { recursive: true });
+    const bad = '20261204-120000-bad0';
+    mkdirSync(join(runs, bad));
+    writeFileSync(join(runs, bad, 'events.jsonl'), 'null\n{"type":"run-started","summary":null,"config":{"models":"offline"}}\n');
+    const errors: string[] = [];
+    const lines: string[] = [];
+    const code = await exportRunsCommand({ runIds: [], out: join(dir, 'out.jsonl'), runsDir: runs, stdout: (l) => lines.push(l), stderr: (l) => errors.push(l) });
+    assert.equal(code, 0, errors.join('\n'));
+    assert.match(errors.join('\n'), new RegExp(`skipped run ${bad}: run ${bad} has no usable start event`));
+    assert.match(lines.join('\n'), /exported 29 evaluated mutations from 1 run/);
+    assert.equal(readJsonl<ExportedMutation>(join(dir, 'out.jsonl')).length, 29);
+  });
+
+  it('never destroys the previous export: nothing readable, or a failure while writing, leaves it as it was', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-export-keep-'));
+    dirs.push(dir);
+    const out = join(dir, 'out.jsonl');
+    writeFileSync(out, '{"previous":true}\n');
+    const quiet = { stdout: () => undefined, stderr: () => undefined };
+    assert.equal(await exportRunsCommand({ runIds: ['20261204-000000-0000'], out, runsDir, ...quiet }), 1);
+    assert.equal(readFileSync(out, 'utf8'), '{"previous":true}\n', 'no run could be read: untouched');
+    // The pairs file cannot be created (a file stands where its folder should be): the export fails midway.
+    writeFileSync(join(dir, 'blocker'), '');
+    const errors: string[] = [];
+    const code = await exportRunsCommand({ runIds: [runId], out, pairs: join(dir, 'blocker', 'pairs.jsonl'), runsDir, ...quiet, stderr: (l) => errors.push(l) });
+    assert.equal(code, 1);
+    assert.match(errors.join('\n'), /export failed/);
+    assert.equal(readFileSync(out, 'utf8'), '{"previous":true}\n', 'a failed export leaves the earlier file');
+    assert.deepEqual(readdirSync(dir).sort(), ['blocker', 'out.jsonl'], 'no temporary file left behind');
   });
 });
 

@@ -5,8 +5,8 @@
 // masked in every text field.
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { functionDiff } from '../mutate/functionDiff';
 import { candidateFeatures, featuresToJson, type CandidateFeaturesJson } from '../prm/features';
 import type { NodeTypeSource } from '../prm/learnedPrm';
@@ -154,9 +154,16 @@ export interface ExportStats {
   mutations: number;
   pairs: number;
   warnings: string[];
+  /** Runs that could not be read (a damaged log, an unknown id), by id, with the reason. */
+  skipped: { runId: string; reason: string }[];
 }
 
-/** Exports runs (all of the store's when `runIds` is empty) to JSONL files. */
+/**
+ * Exports runs (all of the store's when `runIds` is empty) to JSONL files. A run that cannot be
+ * read or exported is skipped and named in `skipped`; when none can, nothing is written. The
+ * files are written under temporary names and renamed at the end, so a failed export leaves an
+ * earlier export in place.
+ */
 export async function exportRunsToFiles(
   store: RunStore,
   runIds: readonly string[],
@@ -164,27 +171,49 @@ export async function exportRunsToFiles(
   pairsFile?: string,
   options: ExportOptions = {},
 ): Promise<ExportStats> {
-  const ids = runIds.length > 0 ? [...runIds] : (await store.list()).map((s) => s.runId).reverse();
-  const stats: ExportStats = { runs: 0, mutations: 0, pairs: 0, warnings: [] };
-  // Load every run first: a bad id fails before any file is written.
-  const runs: StoredRun[] = [];
-  for (const id of ids) runs.push(await store.load(id));
-  const out = await openJsonl(outFile);
-  const pairsOut = pairsFile ? await openJsonl(pairsFile) : undefined;
+  // Every run folder, oldest first, damaged ones included so that they are named, not hidden.
+  const ids = runIds.length > 0 ? [...runIds] : await store.runIds();
+  const stats: ExportStats = { runs: 0, mutations: 0, pairs: 0, warnings: [], skipped: [] };
+  const exports: { run: StoredRun; exported: RunExport }[] = [];
+  for (const runId of ids) {
+    try {
+      const run = await store.load(runId);
+      exports.push({ run, exported: await exportRun(run, options) });
+    } catch (error) {
+      stats.skipped.push({ runId, reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  if (exports.length === 0 && stats.skipped.length > 0) return stats;
+  const outTemp = temporaryName(outFile);
+  const pairsTemp = pairsFile ? temporaryName(pairsFile) : undefined;
+  const out = await openJsonl(outTemp);
+  let pairsOut: WriteStream | undefined;
   try {
-    for (const run of runs) {
+    pairsOut = pairsTemp ? await openJsonl(pairsTemp) : undefined;
+    for (const { run, exported } of exports) {
       stats.warnings.push(...run.warnings.map((w) => `${run.summary.runId}: ${w}`));
-      const exported = await exportRun(run, options);
       for (const m of exported.mutations) await writeLine(out, m);
       if (pairsOut) for (const p of exported.pairs) await writeLine(pairsOut, p);
       stats.runs++;
       stats.mutations += exported.mutations.length;
       stats.pairs += exported.pairs.length;
     }
-  } finally {
     await Promise.all([closeStream(out), pairsOut ? closeStream(pairsOut) : Promise.resolve()]);
+    await rename(outTemp, outFile);
+    if (pairsTemp && pairsFile) await rename(pairsTemp, pairsFile);
+  } catch (error) {
+    out.destroy();
+    pairsOut?.destroy();
+    // Best effort: the original error is the one to report.
+    for (const temp of [outTemp, pairsTemp]) if (temp) await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
   }
   return stats;
+}
+
+/** A name next to `file` (same folder, so the final rename stays on one file system). */
+function temporaryName(file: string): string {
+  return join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
 }
 
 export interface RedactOptions {

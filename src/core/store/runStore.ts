@@ -3,9 +3,12 @@
 // A crash can cut only the last line short; the loader ignores a torn final line.
 import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { hostname } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { countNodes, modelUsageOf } from '../runCounts';
 import type { CandidateNode, RunConfig, RunEvent, RunSource, RunStatus, RunSummary } from '../types';
+import { asRunEvent, eventProblem, storedSummaryProblem } from './eventShape';
+import { acquireRunLock, LOCK_FILE, RunLockedError, runLockHolder, type RunLock } from './runLock';
 
 export interface StoredRun {
   summary: RunSummary;
@@ -30,6 +33,14 @@ interface SummaryFile extends RunSummary {
   pid?: number;
 }
 
+/** The shape newRunId() makes: a UTC timestamp and 16 random bits, e.g. 20261204-162348-0a1f. */
+const RUN_ID_SHAPE = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+/** Whether `text` is a run id (and so a safe folder name: no dots, no slashes). */
+export function isRunId(text: string): boolean {
+  return RUN_ID_SHAPE.test(text);
+}
+
 export function newRunId(now: Date = new Date(), random: () => number = Math.random): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const suffix = Math.floor(random() * 0x10000).toString(16).padStart(4, '0');
@@ -39,9 +50,14 @@ export function newRunId(now: Date = new Date(), random: () => number = Math.ran
 export class RunStore {
   constructor(readonly runsDir: string) {}
 
+  /** The run's folder; throws for anything but a run id, so no path can leave the runs folder. */
   runDir(runId: string): string {
-    if (!/^[\w.-]+$/.test(runId)) throw new Error(`invalid run id: ${runId}`);
-    return join(this.runsDir, runId);
+    if (!isRunId(runId)) throw new Error(`invalid run id: ${JSON.stringify(runId).slice(0, 80)} (run ids look like 20261204-162348-0a1f)`);
+    const root = resolve(this.runsDir);
+    const dir = resolve(root, runId);
+    const inside = relative(root, dir);
+    if (!inside || inside.startsWith('..') || inside.includes(sep)) throw new Error(`run ${runId} is not inside ${root}`);
+    return dir;
   }
 
   /**
@@ -50,12 +66,7 @@ export class RunStore {
    * not start without a place to record what it does.
    */
   openRecorder(runId: string, onError?: (error: Error) => void): RunRecorder {
-    const dir = this.runDir(runId);
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (error) {
-      throw new Error(`cannot create the run folder ${dir}: ${explainMkdirFailure(dir, error)}; choose a writable runs directory`);
-    }
+    const dir = this.createRunDir(runId);
     let fd: number;
     try {
       fd = openSync(join(dir, 'events.jsonl'), 'a');
@@ -63,6 +74,38 @@ export class RunStore {
       throw new Error(`cannot write the run log in ${dir}: ${describeFsError(error)}; choose a writable runs directory`);
     }
     return new RunRecorder(dir, onError, fd);
+  }
+
+  /**
+   * Takes the run's writer lock (one writer per run: see runLock). `isNew`: the run folder is
+   * made; otherwise the run must exist. Throws RunLockedError naming the holder, or a clear error.
+   */
+  lockForWriting(runId: string, isNew: boolean): RunLock {
+    const dir = isNew ? this.createRunDir(runId) : this.runDir(runId);
+    if (!isNew && !existsSync(join(dir, 'events.jsonl'))) throw new Error(`run ${runId} not found in ${this.runsDir}`);
+    try {
+      return acquireRunLock(dir, runId);
+    } catch (error) {
+      if (error instanceof RunLockedError) throw error;
+      throw new Error(`cannot write the run folder ${dir}: ${describeFsError(error)}; choose a writable runs directory`);
+    }
+  }
+
+  /** Throws RunLockedError when another live process is writing the run (checked before asking the user anything). */
+  assertNoOtherWriter(runId: string): void {
+    const dir = this.runDir(runId);
+    const holder = runLockHolder(dir);
+    if (holder && (holder.pid !== process.pid || holder.host !== hostname())) throw new RunLockedError(runId, holder, join(dir, LOCK_FILE));
+  }
+
+  private createRunDir(runId: string): string {
+    const dir = this.runDir(runId);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (error) {
+      throw new Error(`cannot create the run folder ${dir}: ${explainMkdirFailure(dir, error)}; choose a writable runs directory`);
+    }
+    return dir;
   }
 
   async list(): Promise<RunSummary[]> {
@@ -74,11 +117,22 @@ export class RunStore {
     }
     const summaries: RunSummary[] = [];
     for (const runId of entries) {
-      if (!/^[\w.-]+$/.test(runId)) continue;
+      if (!isRunId(runId)) continue;
       const summary = await this.readSummary(runId);
       if (summary) summaries.push(summary);
     }
     return summaries.sort((a, b) => b.startedAt - a.startedAt || b.runId.localeCompare(a.runId));
+  }
+
+  /** Ids of every run folder with a log, damaged or not, oldest first (ids start with the time). */
+  async runIds(): Promise<string[]> {
+    let entries: string[];
+    try {
+      entries = await readdir(this.runsDir);
+    } catch {
+      return [];
+    }
+    return entries.filter((id) => isRunId(id) && existsSync(join(this.runsDir, id, 'events.jsonl'))).sort();
   }
 
   async load(runId: string): Promise<StoredRun> {
@@ -89,24 +143,30 @@ export class RunStore {
     } catch {
       throw new Error(`run ${runId} not found in ${this.runsDir}`);
     }
-    const replayed = replayEvents(text);
-    if (!replayed) throw new Error(`run ${runId} has no start event (${file})`);
+    const { stored: replayed, warnings } = replayLog(text);
+    if (!replayed) throw new Error(`run ${runId} has no usable start event (${file})${warnings.length > 0 ? `: ${warnings.join('; ')}` : ''}`);
     const stored = await this.readSummary(runId);
     if (stored && replayed.summary.status === 'running') replayed.summary.status = stored.status;
     return replayed;
   }
 
+  /** Deletes a run's folder; refused while another live process writes the run. */
   async delete(runId: string): Promise<void> {
-    await rm(this.runDir(runId), { recursive: true, force: true });
+    const dir = this.runDir(runId);
+    const holder = runLockHolder(dir);
+    if (holder && (holder.pid !== process.pid || holder.host !== hostname())) throw new RunLockedError(runId, holder, join(dir, LOCK_FILE));
+    await rm(dir, { recursive: true, force: true });
   }
 
   private async readSummary(runId: string): Promise<RunSummary | undefined> {
-    const dir = join(this.runsDir, runId);
+    const dir = this.runDir(runId);
     let summary: SummaryFile | undefined;
     try {
-      summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as SummaryFile;
+      const parsed: unknown = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'));
+      if (storedSummaryProblem(parsed)) throw new Error('summary.json has the wrong shape');
+      summary = parsed as SummaryFile;
     } catch {
-      // No summary (or torn): rebuild it from the log.
+      // No summary (or torn, or edited into something else): rebuild it from the log.
       try {
         summary = replayEvents(await readFile(join(dir, 'events.jsonl'), 'utf8'))?.summary;
       } catch {
@@ -336,6 +396,11 @@ function explainMkdirFailure(dir: string, error: unknown): string {
 
 /** Rebuilds a run from its event log. Returns undefined when the log has no start event. */
 export function replayEvents(text: string): StoredRun | undefined {
+  return replayLog(text).stored;
+}
+
+/** The replay, with what was set aside even when no run came out of it. */
+function replayLog(text: string): { stored: StoredRun | undefined; warnings: string[] } {
   const warnings: string[] = [];
   let config: RunConfig | undefined;
   let summary: RunSummary | undefined;
@@ -345,16 +410,24 @@ export function replayEvents(text: string): StoredRun | undefined {
   let searchState: StoredRun['searchState'];
   const nodes = new Map<string, CandidateNode>();
   const lines = text.split('\n');
+  const wrongShape: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (!line.trim()) continue;
-    let event: RunEvent;
+    let parsed: unknown;
     try {
-      event = JSON.parse(line) as RunEvent;
+      parsed = JSON.parse(line);
     } catch {
       warnings.push(i >= lines.length - 2 ? 'the last event was cut short (crash while writing) and was ignored' : `event line ${i + 1} is not JSON and was ignored`);
       continue;
     }
+    // Valid JSON is not yet an event: a damaged or edited line is set aside like a cut one.
+    const problem = eventProblem(parsed);
+    if (problem) {
+      wrongShape.push(`line ${i + 1} (${problem})`);
+      continue;
+    }
+    const event = asRunEvent(parsed);
     switch (event.type) {
       case 'run-started':
         config = event.config;
@@ -395,10 +468,15 @@ export function replayEvents(text: string): StoredRun | undefined {
         break;
     }
   }
-  if (!config || !summary) return undefined;
+  if (wrongShape.length > 0) {
+    const shown = wrongShape.slice(0, 5).join('; ') + (wrongShape.length > 5 ? `; and ${wrongShape.length - 5} more` : '');
+    warnings.push(`${wrongShape.length} event line${wrongShape.length === 1 ? ' is' : 's are'} not events of the right shape and ${wrongShape.length === 1 ? 'was' : 'were'} ignored: ${shown}`);
+  }
+  if (!config || !summary) return { stored: undefined, warnings };
   const nodeList = [...nodes.values()].sort((a, b) => Number(a.id) - Number(b.id));
   if (budget !== undefined) summary = { ...summary, budget };
-  return { config, nodes: nodeList, summary: summarize(summary, config, nodeList, status), warnings, ...(source ? { source } : {}), ...(searchState ? { searchState } : {}) };
+  const stored: StoredRun = { config, nodes: nodeList, summary: summarize(summary, config, nodeList, status), warnings, ...(source ? { source } : {}), ...(searchState ? { searchState } : {}) };
+  return { stored, warnings };
 }
 
 function summarize(start: RunSummary, config: RunConfig, nodes: CandidateNode[], status: RunStatus): RunSummary {
