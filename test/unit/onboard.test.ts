@@ -219,6 +219,50 @@ describe('scaffolding an evaluator', () => {
     assert.match(harness, /func BenchmarkGenesisSum\(b \*testing\.B\)/);
   });
 
+  const hasTool = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
+
+  it('Rust + cargo test: selects the #[test] that calls the function, and the evaluator builds, tests and times it', { skip: !hasTool('cargo') && 'cargo is not on PATH' }, async () => {
+    const root = workspace({
+      'Cargo.toml': '[package]\nname = "sum-sq"\nversion = "0.1.0"\nedition = "2021"\n',
+      'src/lib.rs': 'pub fn sum_sq(xs: &[f64]) -> f64 {\n    xs.iter().map(|x| x * x).sum()\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n    #[test]\n    fn small() {\n        assert_eq!(sum_sq(&[1.0, 2.0, 3.0]), 14.0);\n    }\n    #[test]\n    fn unrelated() {}\n}\n',
+    });
+    const p = await plan(root, 'src/lib.rs', 'rust', 'sum_sq');
+    assert.equal(p.runner?.id, 'cargo');
+    assert.deepEqual(p.tests.map((t) => t.name), ['small']);
+    assert.match(p.files[1].content, /use sum_sq::sum_sq;/);
+    assert.match(p.files[1].content, /let call = \|\| sum_sq\(&\[1\.0, 2\.0, 3\.0\]\);/);
+    await writeEvaluator(root, p);
+    const good = runEvaluator(root, p.command, 'src/lib.rs', 'sum_sq', 300_000);
+    assert.equal(good.correct, true, good.feedback);
+    assert.ok(typeof good.score === 'number' && good.score < 0);
+    writeFileSync(join(root, 'src/lib.rs'), readFileSync(join(root, 'src/lib.rs'), 'utf8').replace('x * x', 'x * 2.0'));
+    const bad = runEvaluator(root, p.command, 'src/lib.rs', 'sum_sq', 300_000);
+    assert.equal(bad.correct, false);
+    assert.match(bad.feedback, /tests failed/);
+  });
+
+  it('C++: GoogleTest cases become a ctest -R selection; the timing harness builds with the header and runs', { skip: !hasTool('g++') && 'g++ is not on PATH' }, async () => {
+    const root = workspace({
+      'CMakeLists.txt': 'cmake_minimum_required(VERSION 3.14)\nproject(s CXX)\nenable_testing()\nfind_package(GTest REQUIRED)\nadd_executable(sum_test tests/sum_test.cpp sum.cpp)\ngtest_discover_tests(sum_test)\n',
+      'sum.hpp': '#pragma once\n#include <vector>\ndouble sum_sq(const std::vector<double>& xs);\n',
+      'sum.cpp': '#include "sum.hpp"\ndouble sum_sq(const std::vector<double>& xs) {\n    double t = 0;\n    for (double x : xs) t += x * x;\n    return t;\n}\n',
+      'tests/sum_test.cpp': '#include <gtest/gtest.h>\n#include "../sum.hpp"\nTEST(SumSq, Small) { EXPECT_EQ(sum_sq({1.0, 2.0, 3.0}), 14.0); }\nTEST(Other, Thing) { EXPECT_TRUE(true); }\n',
+    });
+    const p = await plan(root, 'sum.cpp', 'cpp', 'sum_sq', 'double sum_sq(const std::vector<double>& xs) {\n  return 0;\n}');
+    assert.equal(p.runner?.id, 'gtest');
+    assert.deepEqual(p.tests.map((t) => t.name), ['SumSq.Small']);
+    assert.match(p.files[0].content, /ctest --test-dir build-genesis --output-on-failure -R '\^\(SumSq\.Small\)\$'/);
+    assert.match(p.files[1].content, /#include "\.\.\/sum\.hpp"/);
+    assert.match(p.files[1].content, /return sum_sq\(\{1\.0, 2\.0, 3\.0\}\);/);
+    // No GoogleTest here: run the timing half alone (the test command emptied, as a user may do).
+    await writeEvaluator(root, p);
+    const driver = join(root, p.evaluatorFile);
+    writeFileSync(driver, readFileSync(driver, 'utf8').replace(/^TEST_COMMAND = .*$/m, 'TEST_COMMAND = []'));
+    const timed = runEvaluator(root, p.command, 'sum.cpp', 'sum_sq');
+    assert.equal(timed.correct, true, timed.feedback);
+    assert.ok(typeof timed.score === 'number' && timed.score < 0);
+  });
+
   it('C++: the declaration comes from the definition when there is no header', () => {
     assert.equal(cppDeclaration('double sum(const std::vector<double>& xs) {\n  return 0;\n}'), 'double sum(const std::vector<double>& xs);');
   });
