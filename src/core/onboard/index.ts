@@ -4,6 +4,7 @@
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { LanguageId } from '../types';
+import { evaluatorFolderFor } from './generatedEvaluator';
 import { literalCallsIn, pickTimedCall, type InferredCall } from './harnessInputs';
 import { compiledEvaluator, type CompiledTarget } from './scaffoldCompiled';
 import { nodeEvaluator } from './scaffoldNode';
@@ -17,8 +18,7 @@ export type { DetectedRunner, TestRunnerId } from './testRunners';
 export type { TestCase } from './testSelection';
 export type { GeneratedFile } from './scaffoldTypes';
 
-/** Generated evaluators live here, one folder per function; `.genesis/` is not copied into the sandbox. */
-export const EVALUATORS_FOLDER = 'genesis-evaluators';
+export { EVALUATORS_FOLDER, evaluatorFolderFor, generatedEvaluatorCommand } from './generatedEvaluator';
 
 export class OnboardError extends Error {}
 
@@ -61,12 +61,6 @@ const DEFAULT_RUNNER: Readonly<Record<LanguageId, TestRunnerId>> = {
 
 function toPosix(path: string): string {
   return path.split(sep).join('/');
-}
-
-/** A function name safe to use as a folder and file name part. */
-function safeName(name: string): string {
-  const cleaned = name.replace(/[^\w$-]/g, '_');
-  return cleaned || 'function';
 }
 
 interface RunnerTests {
@@ -129,7 +123,7 @@ export async function planEvaluator(req: OnboardRequest): Promise<EvaluatorPlan>
   if (!timedCall) warnings.push(`No call of ${req.functionName} with literal arguments was found in the tests: write the timed call's arguments in the GENESIS HARNESS INPUTS block.`);
   if (detected.length > 1) warnings.push(`Several test runners were found (${detected.map((r) => RUNNER_LABELS[r.id]).join(', ')}); using ${RUNNER_LABELS[runnerId]}.`);
 
-  const evaluatorDir = `${EVALUATORS_FOLDER}/${safeName(req.functionName)}`;
+  const evaluatorDir = evaluatorFolderFor(req.functionName);
   const input: ScaffoldInput = {
     sourceFile, functionName: req.functionName, functionText: req.functionText, tests, timedCall, otherCalls: calls,
     runnerLabel: RUNNER_LABELS[runnerId], evaluatorDir,
