@@ -14,6 +14,7 @@ import { detectTestRunners } from '../../src/core/onboard/testRunners';
 import { testCasesExercising } from '../../src/core/onboard/testSelection';
 import { listWorkspaceFiles } from '../../src/core/onboard/workspaceFiles';
 import { fillEditBlock, TemplateDriftError } from '../../src/core/onboard/editBlocks';
+import { evaluatorScriptMissing, generatedEvaluatorCommand } from '../../src/core/onboard/generatedEvaluator';
 import type { LanguageId } from '../../src/core/types';
 
 const repo = join(__dirname, '..', '..');
@@ -265,5 +266,19 @@ describe('scaffolding an evaluator', () => {
 
   it('C++: the declaration comes from the definition when there is no header', () => {
     assert.equal(cppDeclaration('double sum(const std::vector<double>& xs) {\n  return 0;\n}'), 'double sum(const std::vector<double>& xs);');
+  });
+});
+
+describe('is there an evaluator?', () => {
+  it('the default command with no evaluate.py is missing; a present script, a script-less command or a generated one is not', async () => {
+    const root = workspace({ 'stats.py': '' });
+    assert.equal(evaluatorScriptMissing(root, 'python3 evaluate.py'), true);
+    assert.equal(evaluatorScriptMissing(root, 'make eval'), false);
+    assert.equal(evaluatorScriptMissing(root, 'python3 stats.py'), false);
+    assert.equal(generatedEvaluatorCommand(root, 'sum_of_squares'), undefined);
+    mkdirSync(join(root, EVALUATORS_FOLDER, 'sum_of_squares'), { recursive: true });
+    writeFileSync(join(root, EVALUATORS_FOLDER, 'sum_of_squares', 'evaluate.py'), '');
+    assert.equal(generatedEvaluatorCommand(root, 'sum_of_squares'), `python3 ${EVALUATORS_FOLDER}/sum_of_squares/evaluate.py`);
+    assert.equal(evaluatorScriptMissing(root, `python3 ${EVALUATORS_FOLDER}/sum_of_squares/evaluate.py`), false);
   });
 });

@@ -23,3 +23,15 @@ export function generatedEvaluatorCommand(workspaceRoot: string, functionName: s
   }
   return undefined;
 }
+
+const SCRIPT_TOKEN = /^[\w./-]+\.(py|mjs|cjs|js|ts|sh|rb|pl)$/;
+
+/**
+ * True when the evaluator command runs a script of the workspace (`python3 evaluate.py`) and
+ * that script is not there: the state of a project that never had an evaluator. A command with
+ * no script path in it (`make eval`, `pytest -q`) is taken as configured.
+ */
+export function evaluatorScriptMissing(workspaceRoot: string, command: string): boolean {
+  const scripts = command.split(/\s+/).filter((token) => SCRIPT_TOKEN.test(token) && !token.startsWith('/'));
+  return scripts.length > 0 && scripts.every((script) => !existsSync(join(workspaceRoot, script)));
+}

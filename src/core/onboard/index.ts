@@ -18,7 +18,7 @@ export type { DetectedRunner, TestRunnerId } from './testRunners';
 export type { TestCase } from './testSelection';
 export type { GeneratedFile } from './scaffoldTypes';
 
-export { EVALUATORS_FOLDER, evaluatorFolderFor, generatedEvaluatorCommand } from './generatedEvaluator';
+export { EVALUATORS_FOLDER, evaluatorFolderFor, evaluatorScriptMissing, generatedEvaluatorCommand } from './generatedEvaluator';
 
 export class OnboardError extends Error {}
 
