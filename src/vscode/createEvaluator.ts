@@ -32,6 +32,14 @@ function summaryOf(plan: EvaluatorPlan, functionName: string): string {
   return `Genesis: evaluator for ${functionName} created from ${tests}${runner}. Review ${plan.evaluatorFile} (the tests and the GENESIS HARNESS INPUTS), then evolve.`;
 }
 
+/** Opens the generated evaluator with its selected tests and harness inputs in view. */
+async function showForReview(path: string, content: string): Promise<void> {
+  const lines = content.split('\n');
+  const at = Math.max(0, lines.findIndex((line) => line.includes('---- EDIT 1')));
+  const editor = await vscode.window.showTextDocument(vscode.Uri.file(path), { preview: false, selection: new vscode.Range(at, 0, at, 0) });
+  editor.revealRange(new vscode.Range(at, 0, at, 0), vscode.TextEditorRevealType.AtTop);
+}
+
 /** Scaffolds, writes and opens the evaluator for `location`; undefined when the user cancelled. */
 export async function createEvaluatorFor(
   deps: CreateEvaluatorDeps,
@@ -71,7 +79,7 @@ export async function createEvaluatorFor(
     }
     throw error;
   }
-  await vscode.window.showTextDocument(vscode.Uri.file(join(root, plan.evaluatorFile)), { preview: false });
+  await showForReview(join(root, plan.evaluatorFile), plan.files[0]?.content ?? '');
   const message = [summaryOf(plan, location.name), ...plan.warnings].join(' ');
   const show = plan.warnings.length > 0 ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
   void show(message, EVOLVE_NOW).then(async (answer) => {
