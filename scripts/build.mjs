@@ -22,6 +22,13 @@ function copyWasm() {
   cpSync(join(root, 'node_modules/web-tree-sitter/tree-sitter.wasm'), join(wasmOut, 'tree-sitter.wasm'));
 }
 
+// "Create Evaluator" and `genesis init` fill in these templates: ship them next to the bundles.
+function copyEvaluatorTemplates() {
+  for (const language of ['python', 'node']) {
+    cpSync(join(root, 'evaluators', language, 'template'), join(dist, 'evaluators', language, 'template'), { recursive: true });
+  }
+}
+
 // web-tree-sitter reads import.meta.url, which is empty in a CJS bundle (see FACTS.md).
 const importMetaUrlBanner = "const __importMetaUrl = require('url').pathToFileURL(__filename).href;";
 
@@ -57,6 +64,7 @@ const builds = [
 
 mkdirSync(dist, { recursive: true });
 copyWasm();
+copyEvaluatorTemplates();
 if (watch) {
   for (const b of builds) await (await esbuild.context(b)).watch();
 } else {

@@ -17,9 +17,16 @@ import type { CandidateNode, RunSummary, StageConfig } from '../core/types';
 import { integer, parseArgs, single, UsageError } from './args';
 import { exportRunsCli } from './exportCommand';
 import { printErr, printJson, printOut, quietOnClosedOutput } from './output';
+import { applyAfterRun } from './applyBest';
+import { INIT_USAGE, initCli } from './initCommand';
+import { generatedEvaluatorCommand } from '../core/onboard/generatedEvaluator';
 
 const USAGE = `Usage:
   genesis evolve FILE (--function NAME | --line N) --evaluator "CMD" [options]
+      --evaluator "CMD"   how to score a candidate (default: the one "genesis init" generated
+                          for the function in genesis-evaluators/NAME/, if any)
+      --apply             write the best candidate back into FILE when the run ends (refused,
+                          exit code 3, if the function changed since the run started)
       --budget N          evaluations, baseline included (default 40)
       --model SPEC        offline | openai:MODEL | openai-compatible:URL#MODEL | anthropic:MODEL |
                           anthropic-compatible:URL#MODEL (repeat for an ensemble: a cost-aware
@@ -43,6 +50,7 @@ const USAGE = `Usage:
       --stage SPEC        a cascade stage, cheap first (repeatable; replaces the file's stages):
                           NAME[@RUNNER][,threshold=X][,timeout=S][,command=CMD]
       --json              print the summary as JSON on stdout (progress goes to stderr)
+${INIT_USAGE}
   genesis runs list [--runs-dir DIR] [--json]
   genesis runs show RUN_ID [--runs-dir DIR] [--json]
   genesis runs export [RUN_ID...] --out FILE [--pairs FILE] [--runs-dir DIR]
@@ -66,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'evolve') return evolve(rest);
   if (command === 'runs') return runs(rest);
+  if (command === 'init') return withTreeSitter((treeSitter) => initCli(rest, treeSitter));
   throw new UsageError(`unknown command "${command}"`);
 }
 
@@ -73,14 +82,18 @@ async function evolve(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
     ['function', 'line', 'evaluator', 'budget', 'model', 'seed', 'concurrency', 'timeout', 'workspace', 'runs-dir', 'budget-usd', 'budget-tokens', 'price', 'strategy', 'runners-file', 'runner', 'stage'],
-    ['json', 'no-sandbox'],
+    ['json', 'no-sandbox', 'apply'],
   );
   if (args.positional.length !== 1) throw new UsageError('evolve needs exactly one FILE');
   const filePath = resolve(args.positional[0]);
   if (!existsSync(filePath)) throw new UsageError(`no such file: ${filePath}`);
-  const evaluatorCommand = single(args, 'evaluator');
-  if (!evaluatorCommand) throw new UsageError('--evaluator "CMD" is required (e.g. --evaluator "python3 evaluate.py")');
   const functionName = single(args, 'function');
+  const workspaceGuess = resolve(single(args, 'workspace') ?? defaultWorkspace(filePath));
+  const evaluatorCommand = single(args, 'evaluator') ?? (functionName ? generatedEvaluatorCommand(workspaceGuess, functionName) : undefined);
+  if (!evaluatorCommand) {
+    throw new UsageError(`--evaluator "CMD" is required (e.g. --evaluator "python3 evaluate.py"), or create one first: genesis init --function NAME ${args.positional[0]}`);
+  }
+  if (!single(args, 'evaluator')) progress(`genesis: using the generated evaluator: ${evaluatorCommand}`);
   const lineText = single(args, 'line');
   if (!functionName && !lineText) throw new UsageError('give --function NAME or --line N');
   const language = languageFor(undefined, filePath);
@@ -131,12 +144,22 @@ async function evolve(argv: string[]): Promise<number> {
     ...(single(args, 'strategy') ? { strategy: single(args, 'strategy') } : {}),
     log: (level, message) => progress(`genesis: ${level}: ${message}`),
   });
-  const code = await followRun(started, `evolving ${name} in ${filePath}`, runsDir, json);
+  let code = await followRun(started, `evolving ${name} in ${filePath}`, runsDir, json);
+  if (args.switches.has('apply')) code = await applyAfterRun(treeSitter, started.run, code, progress);
   treeSitter.dispose();
   return code;
 }
 
 const progress = (text: string) => printErr(text + '\n');
+
+async function withTreeSitter(use: (treeSitter: TreeSitterService) => Promise<number>): Promise<number> {
+  const treeSitter = new TreeSitterService(findWasm());
+  try {
+    return await use(treeSitter);
+  } finally {
+    treeSitter.dispose();
+  }
+}
 
 async function resume(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['runs-dir', 'budget', 'runners-file'], ['json', 'no-sandbox']);

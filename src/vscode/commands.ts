@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { RunSummary } from '../core/types';
 import { evolveFunctionCommand } from './evolveCommand';
+import { createEvaluatorCommand, offerEvaluatorIfMissing, templatesDirOf } from './createEvaluator';
 import { isResumableStatus } from './runManager';
 import { errorMessage } from './log';
 import { setApiKeyCommand } from './secrets';
@@ -82,6 +83,8 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
     void vscode.commands.executeCommand('setContext', 'genesis.hasPausedRun', running.some((r) => r.status === 'paused'));
   };
 
+  const onboarding = { locator, templatesDir: templatesDirOf(context) };
+
   const register = <A extends unknown[]>(id: string, body: (...args: A) => Promise<unknown>): vscode.Disposable =>
     vscode.commands.registerCommand(id, guarded(s, id, body));
 
@@ -95,10 +98,13 @@ export function registerCommands(s: GenesisServices): vscode.Disposable[] {
           state: context.workspaceState,
           locator,
           start: (document, language, location, choices) => startRunAndShow(s, document, language, location, choices),
+          offerEvaluator: (document, language, location, missing) =>
+            offerEvaluatorIfMissing(onboarding, document, language, location, missing),
         },
         uri,
       ),
     ),
+    register('genesis.createEvaluator', () => createEvaluatorCommand(onboarding)),
     register('genesis.setApiKey', (target?: unknown, key?: unknown) => setApiKeyCommand(keys, target, key)),
     register('genesis.testModelConnection', (specs?: unknown, options?: unknown) =>
       testModelConnectionCommand({ keys, log: s.log, lm: languageModelApi(vscode) }, specs, options),

@@ -7,6 +7,7 @@ import type { RunChoices } from './runManager';
 import { readSettings } from './settings';
 import { parseModelSpec } from '../core/llm/modelSpec';
 import { isStrategyName, STRATEGY_NAMES } from '../core/search/index';
+import { evaluatorScriptMissing, generatedEvaluatorCommand } from '../core/onboard/generatedEvaluator';
 
 export const UNTRUSTED_MESSAGE =
   'Genesis runs an evaluator command on candidate code, so it only works in a trusted workspace.';
@@ -47,14 +48,32 @@ function isRunChoices(value: unknown): value is RunChoices {
   );
 }
 
+function workspaceRootOf(document: vscode.TextDocument): string | undefined {
+  const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+  return folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined;
+}
+
+/** The evaluator to propose: `command` unless its script is missing and Create Evaluator made one for this function. */
+function evaluatorFor(document: vscode.TextDocument, location: FunctionLocation, command: string): string {
+  const root = workspaceRootOf(document);
+  if (!root || !evaluatorScriptMissing(root, command)) return command;
+  return generatedEvaluatorCommand(root, location.name) ?? command;
+}
+
+/** Does the proposed evaluator command name a script the workspace lacks? */
+export function evaluatorMissing(document: vscode.TextDocument, command: string): boolean {
+  const root = workspaceRootOf(document);
+  return root !== undefined && evaluatorScriptMissing(root, command);
+}
+
 /** Remembered choices for this function, else the settings (choices remembered before a field existed take the setting). */
 export function initialChoices(state: vscode.Memento, document: vscode.TextDocument, location: FunctionLocation): ConfirmedChoices {
   const s = readSettings(document.uri);
   const remembered = state.get<unknown>(choicesKey(document, location));
-  if (!isRunChoices(remembered)) return { evaluatorCommand: s.evaluatorCommand, models: s.models, budget: s.budget, strategy: s.strategy, budgetUsd: s.budgetUsd };
+  if (!isRunChoices(remembered)) return { evaluatorCommand: evaluatorFor(document, location, s.evaluatorCommand), models: s.models, budget: s.budget, strategy: s.strategy, budgetUsd: s.budgetUsd };
   const { strategy, budgetUsd } = remembered;
   return {
-    evaluatorCommand: remembered.evaluatorCommand,
+    evaluatorCommand: evaluatorFor(document, location, remembered.evaluatorCommand),
     models: remembered.models,
     budget: remembered.budget,
     strategy: typeof strategy === 'string' && isStrategyName(strategy) ? strategy : s.strategy,
@@ -173,6 +192,8 @@ export interface EvolveDeps {
   state: vscode.Memento;
   locator: FunctionLocator;
   start(document: vscode.TextDocument, language: LanguageId, location: FunctionLocation, choices: RunChoices): Promise<unknown>;
+  /** Offers Create Evaluator when the evaluator is missing; true when the run should not start now. */
+  offerEvaluator?(document: vscode.TextDocument, language: LanguageId, location: FunctionLocation, missing: boolean): Promise<boolean>;
 }
 
 export async function evolveFunctionCommand(deps: EvolveDeps, uri?: unknown): Promise<void> {
@@ -192,7 +213,10 @@ export async function evolveFunctionCommand(deps: EvolveDeps, uri?: unknown): Pr
     void vscode.window.showWarningMessage(lookup.message);
     return;
   }
-  const choices = await confirmChoices(lookup.location.name, initialChoices(deps.state, editor.document, lookup.location));
+  const initial = initialChoices(deps.state, editor.document, lookup.location);
+  const missing = evaluatorMissing(editor.document, initial.evaluatorCommand);
+  if (deps.offerEvaluator && (await deps.offerEvaluator(editor.document, lookup.language, lookup.location, missing))) return;
+  const choices = await confirmChoices(lookup.location.name, initial);
   if (!choices) return;
   await deps.state.update(choicesKey(editor.document, lookup.location), choices);
   await deps.start(editor.document, lookup.language, lookup.location, choices);

@@ -365,8 +365,8 @@ export function stageExtension({ build = true } = {}) {
 }
 
 /** Copies the example workspace to a fresh folder test/.tmp/<name>-<pid>/example (or `dest`). */
-export function copyExampleWorkspace(name, { dest, fresh = true } = {}) {
-  const src = join(repoRoot, 'evaluators/python/example');
+export function copyExampleWorkspace(name, { dest, fresh = true, source = 'evaluators/python/example' } = {}) {
+  const src = join(repoRoot, source);
   if (!existsSync(src)) throw new Error(`example workspace missing: ${src}`);
   // The last segment is what the workbench shows as the folder name (README screenshots).
   const target = dest ?? join(tmpRoot, `${name}-${runTag}`, 'example');

@@ -37,7 +37,7 @@ function keepVsCodeLogs(server, label) {
 
 async function runScenario(scenario, index, extensionDir) {
   const label = `e2e-${index + 1}`;
-  const workspace = copyExampleWorkspace(scenario.workspace);
+  const workspace = copyExampleWorkspace(scenario.workspace, scenario.workspaceSource ? { source: scenario.workspaceSource } : {});
   const prepared = scenario.setup ? await scenario.setup({ repoRoot }) : {};
   const server = await startCodeServer({
     label,

@@ -33,6 +33,10 @@ const FUNCTION_FALLBACK = 'myFunction';
 const MODULE_TEST_FILES = [join(WORKDIR, 'checks.mjs')].filter((f) => existsSync(f));
 /** node:test files (`test('...', () => ...)`), run with `node --test`; empty to skip. */
 const NODE_TEST_FILES = listFiles(join(WORKDIR, 'test'), /\.test\.m?js$/);
+/** Only the node:test tests whose names match one of these regular expressions; empty: all. */
+const NODE_TEST_NAME_PATTERNS = [];
+/** Another test runner instead (jest, vitest, ...): its argv, run in WORKDIR; exit code 0 = pass. */
+const TEST_COMMAND = [];
 const WARMUP = 3;
 const REPEATS = 9;
 /** Calls per timed sample, so one sample lasts well above the timer's resolution. */
@@ -115,11 +119,27 @@ async function runModuleTests(candidate) {
   return { passed, failures };
 }
 
+/** Runs TEST_COMMAND (jest, vitest, ...): passes when it exits with 0. */
+function runTestCommand() {
+  if (TEST_COMMAND.length === 0) return { passed: 0, failures: [] };
+  const [command, ...args] = TEST_COMMAND;
+  const child = spawnSync(command, args, { cwd: WORKDIR, encoding: 'utf8', timeout: 120_000 });
+  if (child.status === 0) return { passed: 1, failures: [] };
+  const output = `${child.stdout ?? ''}\n${child.stderr ?? ''}`.trim();
+  const reason = child.error ? oneLine(child.error) : `exited with ${child.status ?? child.signal}`;
+  return { passed: 0, failures: [`${TEST_COMMAND.join(' ')} ${reason}: ${output.slice(-600)}`] };
+}
+
 /** Runs node:test files in a child process and reads its TAP summary. */
 function runNodeTests() {
   if (NODE_TEST_FILES.length === 0) return { passed: 0, failures: [] };
-  const child = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...NODE_TEST_FILES], {
+  const namePatterns = NODE_TEST_NAME_PATTERNS.map((pattern) => `--test-name-pattern=${pattern}`);
+  // Run under a test runner itself (NODE_TEST_CONTEXT set), node --test would report to it, not to us.
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const child = spawnSync(process.execPath, ['--test', '--test-reporter=tap', ...namePatterns, ...NODE_TEST_FILES], {
     cwd: WORKDIR,
+    env,
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -173,8 +193,9 @@ async function evaluate() {
   }
   const moduleTests = await runModuleTests(candidate);
   const nodeTests = runNodeTests();
-  const passed = moduleTests.passed + nodeTests.passed;
-  const failures = [...moduleTests.failures, ...nodeTests.failures];
+  const commandTests = runTestCommand();
+  const passed = moduleTests.passed + nodeTests.passed + commandTests.passed;
+  const failures = [...moduleTests.failures, ...nodeTests.failures, ...commandTests.failures];
   const metrics = { tests_passed: passed, tests_failed: failures.length };
   const lines = [`tests: ${passed} passed, ${failures.length} failed`, ...failures.map((f) => `FAILED ${f}`)];
   if (failures.length > 0) return { score: null, correct: false, metrics, feedback: lines.join('\n') };

@@ -32,7 +32,8 @@ WORKDIR = os.environ.get("GENESIS_WORKDIR") or os.getcwd()
 # ---- EDIT 1: your source file (used when run by hand), function name and tests ----------------
 CANDIDATE_FALLBACK = os.path.join(WORKDIR, "my_module.py")
 FUNCTION_FALLBACK = "my_function"
-# Test files or folders; the default finds test_*.py in the workspace root and tests/.
+# Test files, folders or pytest node ids (file::test_name); the default finds test_*.py in the
+# workspace root and tests/.
 TEST_PATHS = sorted(glob.glob(os.path.join(WORKDIR, "test_*.py"))) + (
     [os.path.join(WORKDIR, "tests")] if os.path.isdir(os.path.join(WORKDIR, "tests")) else [])
 WARMUP = 3
@@ -97,11 +98,15 @@ def run_tests_with_pytest(pytest):
 
 
 def run_tests_plainly():
-    files = []
+    files = []  # (file, the test names to run there: None for every test_* function)
     for path in TEST_PATHS:
-        files += sorted(glob.glob(os.path.join(path, "test_*.py"))) if os.path.isdir(path) else [path]
+        path, _, selected = path.partition("::")  # a pytest node id: file::test_name
+        if os.path.isdir(path):
+            files += [(f, None) for f in sorted(glob.glob(os.path.join(path, "test_*.py")))]
+        else:
+            files.append((path, {selected} if selected else None))
     passed, failures = 0, []
-    for path in files:
+    for path, selected in files:
         name = os.path.splitext(os.path.basename(path))[0]
         try:
             spec = importlib.util.spec_from_file_location(name, path)
@@ -110,7 +115,7 @@ def run_tests_plainly():
         except Exception as exc:
             failures.append(f"{name}: does not import: {short_exception(exc)}")
             continue
-        for test_name in sorted(n for n in dir(module) if n.startswith("test_")):
+        for test_name in sorted(n for n in dir(module) if n.startswith("test_") and (selected is None or n in selected)):
             test = getattr(module, test_name)
             if not callable(test):
                 continue
