@@ -437,7 +437,13 @@ describe('EvolutionRun: memory', () => {
         return { kind: 'full-rewrite', summary: 's', model: 'big', tokensIn: 1, tokensOut: 1, costUsd: 0, prompt: 'p', reply: '```python\n' + code + '\n```', code };
       },
     };
-    const run = new EvolutionRun(config({ budget: 5, concurrency: 1 }), { runId: 'run-b', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [big], { record: (e) => recorder.record(e, run.summary()) }));
+    const fullEvents: string[] = []; // the log as earlier versions wrote it: every event complete
+    const run = new EvolutionRun(config({ budget: 5, concurrency: 1 }), { runId: 'run-b', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [big], {
+      record: (e) => {
+        fullEvents.push(JSON.stringify(e));
+        recorder.record(e, run.summary());
+      },
+    }));
     await run.start();
     recorder.close();
     const log = readFileSync(join(dir, 'run-b', 'events.jsonl'), 'utf8');
@@ -453,6 +459,8 @@ describe('EvolutionRun: memory', () => {
       assert.equal(node.diff, live.get(node.id)?.diff, `diff of node ${node.id}`);
     }
     assert.equal(stored.summary.evaluations, 5);
+    const old = replayEvents(fullEvents.join('\n') + '\n');
+    assert.deepEqual(old?.nodes.map((n) => [n.id, n.code, n.diff]), stored.nodes.map((n) => [n.id, n.code, n.diff]), 'an old, complete log loads the same');
     // A resumed run appends to the same log: its first event of a node is complete again.
     const again = store.openRecorder('run-b');
     const resumedNode = { ...live.get('2')!, status: 'done' as const };

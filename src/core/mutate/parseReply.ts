@@ -200,9 +200,9 @@ function helperOutOfReach(target: readonly string[], helpers: readonly CodeItem[
   const body = target.join('\n');
   for (const helper of helpers) {
     if (helper.name === null || isMethod(helper.lines)) continue;
-    const static_ = language === 'python' && helper.lines.some((line) => /^\s*@(staticmethod|classmethod)\b/.test(line));
+    // Called bare from a method, a helper in the class body is out of reach (a @staticmethod too).
     const bare = new RegExp(`(^|[^\\w.:$])${helper.name}\\s*\\(`).test(body);
-    if (bare && !static_) {
+    if (bare) {
       const how = language === 'python' ? `make it a method and call \`self.${helper.name}(...)\`` : `call it as \`Self::${helper.name}(...)\``;
       return `the reply adds \`${helper.name}\` as a free function called from a method; it would land next to the method, where that call cannot reach it: ${how}, or define it inside the method`;
     }
