@@ -87,8 +87,19 @@ const inlineScenario = {
       await focusEditor(page, FILE);
     });
     await goToLine(page, def + 2);
-    await runCommand(page, 'Genesis: Evolve Function');
-    await waitForQuickPick(page, `Genesis: evolve ${FUNCTION}`);
+    // Under heavy load the extension host can still be starting: "command not found" means try again.
+    await waitFor('Evolve Function to ask for the run settings', async () => {
+      await runCommand(page, 'Genesis: Evolve Function');
+      const dialog = page.locator('.monaco-dialog-box', { hasText: 'not found' }).first();
+      const outcome = await Promise.race([
+        waitForQuickPick(page, `Genesis: evolve ${FUNCTION}`, { timeoutMs: 30_000 }).then(() => 'pick'),
+        dialog.waitFor({ state: 'visible', timeout: 30_000 }).then(() => 'not found'),
+      ]);
+      if (outcome === 'pick') return true;
+      await dialog.locator('.monaco-button', { hasText: 'OK' }).first().click();
+      await sleep(3_000);
+      return false;
+    }, { timeoutMs: 180_000, intervalMs: 500 });
     await page.keyboard.press('Enter');
     const summary = await waitFor('the run to complete', () => finishedRun(workspace), { timeoutMs: RUN_TIMEOUT_MS, intervalMs: 1_000 });
     log(`  run ${summary.runId} completed: baseline ${summary.baselineScore}, best ${summary.bestScore}`);
