@@ -92,11 +92,11 @@ const inlineScenario = {
       await runCommand(page, 'Genesis: Evolve Function');
       const dialog = page.locator('.monaco-dialog-box', { hasText: 'not found' }).first();
       const outcome = await Promise.race([
-        waitForQuickPick(page, `Genesis: evolve ${FUNCTION}`, { timeoutMs: 30_000 }).then(() => 'pick'),
-        dialog.waitFor({ state: 'visible', timeout: 30_000 }).then(() => 'not found'),
+        waitForQuickPick(page, `Genesis: evolve ${FUNCTION}`, { timeoutMs: 30_000 }).then(() => 'pick', () => 'timeout'),
+        dialog.waitFor({ state: 'visible', timeout: 30_000 }).then(() => 'not found', () => 'timeout'),
       ]);
       if (outcome === 'pick') return true;
-      await dialog.locator('.monaco-button', { hasText: 'OK' }).first().click();
+      if (outcome === 'not found') await dialog.locator('.monaco-button', { hasText: 'OK' }).first().click();
       await sleep(3_000);
       return false;
     }, { timeoutMs: 180_000, intervalMs: 500 });
