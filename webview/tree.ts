@@ -426,6 +426,8 @@ export class SearchTreeView {
       const maxWidth = LABEL_WIDTH * scale;
       const offset = LABEL_OFFSET * scale;
       for (const label of labels) {
+        // A label whose start is scrolled out of view would show only a meaningless tail.
+        if (label.x + offset < 0) continue;
         ctx.fillStyle = label.node.status === 'failed' ? p.failed : label.node.status === 'skipped' ? p.muted : p.foreground;
         ctx.fillText(fitText(ctx, label.text, maxWidth), label.x + offset, label.y);
       }

@@ -34,7 +34,7 @@ export function runDuration(summary: Pick<RunSummary, 'status' | 'startedAt' | '
   return Math.max(0, end - summary.startedAt);
 }
 
-/** The sidebar row's description: "16:05 · 2m 5s" (the label says what and how it ended). */
+/** The sidebar row's description: "16:05 · 2m 5s" (the label names the function, the icon the status). */
 export function runRowDescription(summary: RunSummary, now: number = Date.now()): string {
   return `${formatWhen(summary.startedAt, now)} · ${formatElapsed(runDuration(summary, now))}`;
 }

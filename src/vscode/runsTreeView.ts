@@ -41,8 +41,9 @@ export function candidateTreeItem(entry: CandidateEntry): vscode.TreeItem {
 }
 
 export function runTreeItem(summary: RunSummary): vscode.TreeItem {
+  // The status is the icon (and the hover): the row keeps room for when and how long.
   const item = new vscode.TreeItem(
-    `${summary.functionName} — ${summary.status}`,
+    summary.functionName,
     summary.bestNodeId !== null ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
   );
   item.id = summary.runId;

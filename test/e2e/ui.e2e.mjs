@@ -111,7 +111,7 @@ const panelScenario = {
     await panelTab(page).locator('.tab-actions .action-label').first().click();
     await panelTab(page).waitFor({ state: 'hidden', timeout: 15_000 });
     await openViewContainer(page, 'Genesis');
-    const runItem = page.locator('.part.sidebar .monaco-list-row', { hasText: `${FUNCTION} — stopped` }).first();
+    const runItem = runRow(page, 'stopped');
     await runItem.waitFor({ state: 'visible', timeout: 30_000 });
     await runItem.click();
     frame = await panelFrame(page);
@@ -133,7 +133,7 @@ const panelScenario = {
     assert(best !== null && baseline !== null && best > baseline, `best ${best} beats baseline ${baseline}`);
 
     // The sidebar: the run (completed) with its best candidates under it.
-    const completedItem = page.locator('.part.sidebar .monaco-list-row', { hasText: `${FUNCTION} — completed` }).first();
+    const completedItem = runRow(page, 'completed');
     await completedItem.waitFor({ state: 'visible', timeout: 30_000 });
     if ((await completedItem.getAttribute('aria-expanded')) !== 'true') await completedItem.locator('.monaco-tl-twistie').click();
     await page.locator('.part.sidebar .monaco-list-row[aria-level="2"]').first().waitFor({ state: 'visible', timeout: 15_000 });
@@ -160,8 +160,10 @@ const panelScenario = {
     assert(/rank 1 of \d+/.test(await textOf(frame, '#tree-tooltip')), 'the best node ranks first');
     await screenshot('search-tree');
     await frame.locator('#tree').focus();
+    // ← collapses a node with children shown, else moves to its parent: twice leaves the best.
     await page.keyboard.press('ArrowLeft');
-    await waitFor('the keyboard to select the parent', async () => !(await textOf(frame, '#inspector-title')).includes(`#${bestId}`), { timeoutMs: 10_000 });
+    await page.keyboard.press('ArrowLeft');
+    await waitFor('the keyboard to select an ancestor', async () => !(await textOf(frame, '#inspector-title')).includes(`#${bestId}`), { timeoutMs: 10_000 });
     await page.keyboard.press('End');
     await waitFor('End to select the best again', async () => (await textOf(frame, '#inspector-title')).includes(`#${bestId}`), { timeoutMs: 10_000 });
     const legend = await textOf(frame, '#tree-legend');
@@ -207,6 +209,11 @@ const panelScenario = {
     assert(after.score > before.score, `the accepted code scores better (${after.score} > ${before.score})`);
   },
 };
+
+/** The run's row in the sidebar: its name, and its status in the row's accessible label (the icon shows it). */
+function runRow(page, status) {
+  return page.locator(`.part.sidebar .monaco-list-row[aria-label^="${FUNCTION}, ${status},"]`).first();
+}
 
 /** A point over a node's dot, relative to the tree canvas (its overlay element starts at the dot's left). */
 async function treePoint(frame, box) {

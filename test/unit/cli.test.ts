@@ -37,6 +37,9 @@ interface Summary {
   bestDiff: string;
   tokens: number;
   failed: number;
+  candidates: number;
+  modelCalls: number;
+  models: { id: string; pulls: number; meanReward: number; costUsd: number; tokensIn: number; tokensOut: number }[];
 }
 
 describe('genesis CLI', () => {
@@ -59,6 +62,14 @@ describe('genesis CLI', () => {
     const stored = JSON.parse(shown.stdout) as Summary & { nodes: { status: string }[] };
     assert.equal(stored.bestScore, a.bestScore);
     assert.ok(stored.nodes.length >= 10);
+    // runs show counts as the run did: the model's pulls, mean reward and the counts (#13 item 5).
+    const live = a;
+    const shownRun = stored;
+    assert.ok(live.models[0]!.pulls > 0, 'the run pulled its model');
+    assert.deepEqual(shownRun.models, live.models);
+    assert.equal(shownRun.candidates, live.candidates);
+    assert.equal(shownRun.modelCalls, live.models[0]!.pulls);
+    assert.match(genesis(ws, ['runs', 'show', a.runId]).stdout, new RegExp(`model offline: ${live.models[0]!.pulls} pulls`));
     const listed = genesis(ws, ['runs', 'list']);
     assert.match(listed.stdout, new RegExp(`${a.runId}\\s+completed`));
   });

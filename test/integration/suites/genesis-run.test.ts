@@ -97,7 +97,8 @@ describe('An offline run through the GenesisApi', function () {
     const items = await api.runsViewItems();
     const item = items.find((i) => i.runId === summary.runId);
     assert.ok(item, 'the Runs view lists the run');
-    assert.equal(item.label, 'approx_exp — completed');
+    assert.equal(item.label, 'approx_exp');
+    assert.match(item.tooltip, /approx\.py`: completed/);
     // When it started and how long it ran, short enough for the sidebar; the scores are in the hover.
     assert.match(item.description, /^(\w{3} \d+ (\d{4} )?)?\d\d:\d\d · \d+(s|m \d+s|h \d+m)$/);
     assert.match(item.tooltip, /baseline -?\d[\d.e-]*, best -?\d/);
