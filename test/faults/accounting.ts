@@ -65,6 +65,16 @@ if mode != 'none' and node > 0 and node % every == 1:
         note('E')
         print(json.dumps({'score': score}))
         sys.exit(0)
+    if mode == 'escape':
+        # Leaves the process group and closes its pipes: only a scan can find it.
+        subprocess.Popen(['setsid', 'nohup', 'sleep', '3601.%d' % os.getpid()], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if mode == 'disk':
+        # 1 MiB at a time, far past any limit unless stopped.
+        for k in range(400):
+            with open('fill-%d.bin' % k, 'wb') as f:
+                f.write(bytes(1048576))
+            time.sleep(0.01)
     if mode == 'garbage':
         note('E')
         print('this is {not JSON')

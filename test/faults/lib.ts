@@ -42,7 +42,7 @@ export interface FaultOutcome {
 export interface FaultScenario {
   /** Short name shown in the table, e.g. "model: 429 rate limit". */
   name: string;
-  category: 'model' | 'evaluator' | 'runner' | 'editor' | 'disk' | 'process';
+  category: 'model' | 'evaluator' | 'runner' | 'editor' | 'disk' | 'process' | 'sandbox';
   run(): Promise<FaultOutcome>;
 }
 

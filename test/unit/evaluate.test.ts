@@ -352,7 +352,7 @@ for (const spawnFrom of ['this-process', 'launcher'] as const) describe(`local e
     assert.equal(one.status, 'error');
     assert.match(one.reason ?? '', /^disk limit exceeded \(8 MiB\)/);
     const many = await evaluator({
-      command: `python3 -c 'import time\nfor k in range(100):\n    open("f%d.bin" % k, "wb").write(bytes(1048576)); time.sleep(0.02)\nprint("{\\"score\\": 1}")'`,
+      command: `python3 -c 'import time\nfor k in range(300):\n    open("f%d.bin" % k, "wb").write(bytes(1048576)); time.sleep(0.02)\nprint("{\\"score\\": 1}")'`,
       diskMb: 8,
     }).evaluate(request(), never);
     assert.equal(many.status, 'error', many.reason);

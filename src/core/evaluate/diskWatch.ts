@@ -6,6 +6,8 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
 const FIRST_CHECK_MS = 500;
+/** Even for a large workspace, a check at least this often. */
+const MAX_CHECK_INTERVAL_MS = 2000;
 /** A check may cost at most about 1/20 of the time between checks (large workspaces). */
 const CHECK_COST_FACTOR = 20;
 
@@ -53,7 +55,8 @@ export function watchDisk(dir: string, limitBytes: number, onExceeded: () => voi
       onExceeded();
       return;
     }
-    timer = setTimeout(() => void check(), Math.max(FIRST_CHECK_MS, (performance.now() - started) * CHECK_COST_FACTOR));
+    const cost = (performance.now() - started) * CHECK_COST_FACTOR;
+    timer = setTimeout(() => void check(), Math.min(MAX_CHECK_INTERVAL_MS, Math.max(FIRST_CHECK_MS, cost)));
   };
   timer = setTimeout(() => void check(), FIRST_CHECK_MS);
   return () => {

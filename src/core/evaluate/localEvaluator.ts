@@ -257,6 +257,8 @@ export class LocalEvaluator implements Evaluator {
     let diskExceeded = false;
     const onAbort = () => stop.abort();
     signal.addEventListener('abort', onAbort, { once: true });
+    // Aborted while the work dir was prepared: the listener above will not fire.
+    if (signal.aborted) stop.abort();
     // A block of slack: directories and the result file take some.
     const stopWatching =
       diskMb > 0
