@@ -299,16 +299,45 @@ async function overhead(task: LoadedTask, syntax: ReturnType<typeof treeSitterSy
   };
 }
 
+interface TaskOutput {
+  target: number;
+  seeds: number;
+  strategies: Record<string, { evaluationsRatioVsRandom: number | null }>;
+  [key: string]: unknown;
+}
+
+/** Adaptive against the best fixed strategy, from a task's table (null ratio: target not reached). */
+function comparison(strategies: TaskOutput['strategies']): Record<string, unknown> {
+  const ratio = (label: string) => strategies[label]?.evaluationsRatioVsRandom ?? Infinity;
+  const fixed = Object.keys(strategies).filter((label) => label !== 'random' && label !== 'adaptive');
+  const bestFixed = fixed.reduce<string | undefined>((best, label) => (best === undefined || ratio(label) < ratio(best) ? label : best), undefined);
+  return {
+    evaluationsRatioVsRandom: strategies[DEFAULT_STRATEGY] ? finiteOrNull(ratio(DEFAULT_STRATEGY)) : null,
+    bestFixedStrategy: bestFixed ? { label: bestFixed, evaluationsRatioVsRandom: finiteOrNull(ratio(bestFixed)) } : null,
+    adaptiveVsBestFixed: bestFixed && strategies.adaptive ? finiteOrNull(ratio('adaptive') - ratio(bestFixed)) : null,
+  };
+}
+
 /** Joins the outputs of separate --out runs into search.json. */
 function mergeParts(files: readonly string[]): void {
   const parts = files.map((file) => ({ file, data: JSON.parse(readFileSync(join(RESULTS, file), 'utf8')) as Record<string, unknown> }));
   if (parts.length === 0) throw new Error('--merge needs the result files to join');
   const merged: Record<string, unknown> = { ...parts[0].data, tasks: {}, parts: [] };
+  const tasks = merged.tasks as Record<string, TaskOutput>;
   for (const { file, data } of parts) {
-    Object.assign(merged.tasks as Record<string, unknown>, data.tasks as Record<string, unknown>);
+    // The same task split by strategy (--strategy X keeps random): the strategies are joined.
+    for (const [name, task] of Object.entries((data.tasks as Record<string, TaskOutput>) ?? {})) {
+      const known = tasks[name];
+      if (!known) tasks[name] = { ...task, strategies: { ...task.strategies } };
+      else {
+        if (known.target !== task.target || known.seeds !== task.seeds) throw new Error(`${file}: ${name} was run with another target or seed count than an earlier part`);
+        Object.assign(known.strategies, task.strategies);
+      }
+    }
     (merged.parts as unknown[]).push({ file, generatedAt: data.generatedAt, machine: data.machine, tasks: Object.keys((data.tasks as Record<string, unknown>) ?? {}), wallSeconds: data.wallSeconds });
     for (const key of ['overhead', 'overheadMsPerCandidate', 'overheadMsPerCandidateWithLearnedPrm']) if (data[key] !== undefined) merged[key] = data[key];
   }
+  for (const task of Object.values(tasks)) Object.assign(task, comparison(task.strategies));
   merged.wallSeconds = Math.max(...parts.map(({ data }) => Number(data.wallSeconds) || 0));
   writeFileSync(join(RESULTS, 'search.json'), JSON.stringify(merged, null, 2) + '\n');
   process.stdout.write(`merged ${files.join(', ')} into ${join(RESULTS, 'search.json')}\n`);

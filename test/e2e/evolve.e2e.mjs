@@ -105,6 +105,18 @@ const offline = {
     await page.locator(`.tabs-container .tab[aria-label*="Genesis: ${FUNCTION}"]`).first().click().catch(() => {});
     await screenshot('panel');
 
+    // The default strategy (adaptive) shows which strategies produced the evaluations, over the run.
+    const allocation = frame.locator('#chart-allocation');
+    await allocation.waitFor({ state: 'visible', timeout: 15_000 });
+    const allocationText = await textOf(frame, '#chart-allocation figcaption');
+    log(`  ${allocationText}`);
+    assert(/^Strategy allocation: first evaluations mostly (elitist|best-of-n|beam|mcts|islands) \d+%/.test(allocationText), `the allocation chart describes itself: ${allocationText}`);
+    const strategiesShown = await frame.locator('#chart-allocation .allocation-legend li').count();
+    assert(strategiesShown >= 2, `the legend lists the strategies that made children (${strategiesShown})`);
+    assert((await frame.locator('#chart-allocation rect').count()) > 0, 'the chart has columns');
+    await allocation.scrollIntoViewIfNeeded();
+    await screenshot('panel-allocation', { committed: false });
+
     await openViewContainer(page, 'Genesis');
     const runItem = page.locator('.part.sidebar .monaco-list-row', { hasText: FUNCTION }).first();
     await runItem.waitFor({ state: 'visible', timeout: 30_000 });
