@@ -30,7 +30,6 @@ function genesis(cwd: string, args: string[]) {
 }
 
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
-// eslint-disable-next-line no-control-regex
 const ACTIVE = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 
 describe('genesis runs resume: the stored command against the workspace', () => {
