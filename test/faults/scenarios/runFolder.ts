@@ -34,7 +34,7 @@ const twoResumes: FaultScenario = {
   category: 'process',
   async run(): Promise<FaultOutcome> {
     const ws = makeWorkspace('two-resumes');
-    const budget = 12;
+    const budget = 8;
     const evaluator = ws.evaluator('none', { delaySec: 0.3 });
     const runId = await interruptedRun(ws, evaluator, budget, 3);
     if (!runId) return { seen: '', survived: false, lost: 0, evaluated: 0, detail: 'no run started' };
@@ -77,9 +77,9 @@ const damagedLog: FaultScenario = {
   category: 'disk',
   async run(): Promise<FaultOutcome> {
     const ws = makeWorkspace('damaged-log');
-    const budget = 10;
+    const budget = 6;
     const evaluator = ws.evaluator('none');
-    const runId = await interruptedRun(ws, evaluator, budget, 4);
+    const runId = await interruptedRun(ws, evaluator, budget, 3);
     if (!runId) return { seen: '', survived: false, lost: 0, evaluated: 0, detail: 'no run started' };
     const log = join(ws.runsDir, runId, 'events.jsonl');
     // A torn last line from the kill is possible: the damage starts on a line of its own.
@@ -118,9 +118,9 @@ const foreignCommand: FaultScenario = {
   category: 'process',
   async run(): Promise<FaultOutcome> {
     const ws = makeWorkspace('foreign-command');
-    const budget = 8;
+    const budget = 5;
     const evaluator = ws.evaluator('none');
-    const runId = await interruptedRun(ws, evaluator, budget, 3);
+    const runId = await interruptedRun(ws, evaluator, budget, 2);
     if (!runId) return { seen: '', survived: false, lost: 0, evaluated: 0, detail: 'no run started' };
     // Someone else's run: its log now runs their command, which leaves a marker when it runs.
     const marker = join(ws.dir, '..', 'foreign-command-ran');
