@@ -20,6 +20,7 @@ import { printErr, printJson, printOut, quietOnClosedOutput } from './output';
 import { applyAfterRun } from './applyBest';
 import { INIT_USAGE, initCli } from './initCommand';
 import { generatedEvaluatorCommand } from '../core/onboard/generatedEvaluator';
+import { checkResume } from './resumeGuard';
 
 const USAGE = `Usage:
   genesis evolve FILE (--function NAME | --line N) --evaluator "CMD" [options]
@@ -57,8 +58,11 @@ ${INIT_USAGE}
       every evaluated mutation as JSONL (parent, child, diff, features, fitness delta, label),
       and preference pairs (better/worse child of one parent) for DPO-style training
   genesis runs resume RUN_ID [--budget N] [--runs-dir DIR] [--no-sandbox] [--runners-file FILE] [--json]
+                    [--evaluator "CMD"] [--model SPEC] [--yes]
       continue a run that was interrupted (crash, Ctrl+C) or stopped: completed evaluations are
-      kept, in-flight ones run again, the search and the model bandit continue
+      kept, in-flight ones run again, the search and the model bandit continue. The run's stored
+      evaluator command and models must match --evaluator/--model, else .vscode/settings.json,
+      else the defaults; otherwise it is refused (both are printed) unless --yes
 API keys come from GENESIS_API_KEY, else OPENAI_API_KEY (OpenAI-style) or ANTHROPIC_API_KEY
 (Anthropic-style).`;
 
@@ -162,10 +166,19 @@ async function withTreeSitter(use: (treeSitter: TreeSitterService) => Promise<nu
 }
 
 async function resume(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['runs-dir', 'budget', 'runners-file'], ['json', 'no-sandbox']);
+  const args = parseArgs(argv, ['runs-dir', 'budget', 'runners-file', 'evaluator', 'model'], ['json', 'no-sandbox', 'yes']);
   const runId = args.positional[0];
   if (!runId) throw new UsageError('runs resume needs a RUN_ID');
   const runsDir = resolve(single(args, 'runs-dir') ?? join(process.cwd(), '.genesis', 'runs'));
+  const evaluator = single(args, 'evaluator');
+  const refusal = await checkResume(
+    { runId, runsDir, workspaceRoot: process.cwd(), ...(evaluator !== undefined ? { evaluator } : {}), ...(args.flags.has('model') ? { models: args.flags.get('model') } : {}), confirmed: args.switches.has('yes') },
+    progress,
+  );
+  if (refusal) {
+    progress(refusal);
+    return 1;
+  }
   const budgetText = single(args, 'budget');
   const treeSitter = new TreeSitterService(findWasm());
   const started = await resumeRun({
@@ -340,6 +353,7 @@ async function runs(argv: string[]): Promise<number> {
     const runId = args.positional[0];
     if (!runId) throw new UsageError('runs show needs a RUN_ID');
     const stored = await store.load(runId);
+    for (const warning of stored.warnings) progress(`genesis: warning: run ${runId}: ${warning}`);
     const best = stored.summary.bestNodeId ? stored.nodes.find((n) => n.id === stored.summary.bestNodeId) : undefined;
     const report = summaryReport(stored.summary, best, store.runDir(runId), stored.config.models, stored.nodes);
     if (json) printJson({ ...report, config: stored.config, nodes: stored.nodes.map(nodeLine) });

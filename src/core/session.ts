@@ -147,6 +147,7 @@ export async function resumeRun(options: ResumeRunOptions): Promise<StartedRun> 
 
 async function resumeLocked(options: ResumeRunOptions, lock: RunLock): Promise<StartedRun> {
   const stored = await new RunStore(options.runsDir).load(options.runId);
+  for (const warning of stored.warnings) options.log?.('warn', `run ${options.runId}: ${warning}`);
   if (!stored.source) throw new Error(`run ${options.runId} was recorded without its source file and cannot be resumed; start a new run instead`);
   const config: RunConfig = { ...stored.config, strategy: stored.config.strategy ?? stored.searchState?.strategy ?? DEFAULT_STRATEGY };
   const budget = Math.max(options.budget ?? 0, stored.summary.budget);

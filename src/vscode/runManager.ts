@@ -19,6 +19,7 @@ import { buildExtraPrmScorers } from './prmScorers';
 import { languageModelApi, vscodeLmSourceFor } from './vscodeLmSource';
 import { rootOf, type RunSnapshot } from './runSnapshot';
 import { sourceEncodingProblem } from './sourceEncoding';
+import { confirmStoredCommands } from './storedCommandConfirm';
 
 /** What the user chose in the evolve QuickPick (or a test passed through the API). */
 export interface RunChoices {
@@ -152,6 +153,7 @@ export class RunManager implements vscode.Disposable {
     if (!isResumableStatus(stored.summary.status)) throw new Error(`Genesis: run ${runId} is ${stored.summary.status}; only stopped, interrupted or failed runs can be resumed.`);
     const settings = readSettings(vscode.Uri.file(stored.config.filePath));
     if (settings.runnerError && (stored.config.runner || stored.config.stages)) throw new Error(`Genesis: genesis.runners / genesis.stages: ${settings.runnerError}`);
+    if (!(await confirmStoredCommands('Resume', runId, stored.config, settings))) throw new Error(`Genesis: run ${runId} was not resumed: its stored command differs from the settings.`);
     const started = await resumeRun({
       runId,
       runsDir: dir,
@@ -172,6 +174,9 @@ export class RunManager implements vscode.Disposable {
     const snapshot = await this.snapshot(runId);
     if (!snapshot) throw new Error(`Genesis: run ${runId} was not found.`);
     const { config } = snapshot;
+    if (!snapshot.running && !(await confirmStoredCommands('Re-run', runId, config, readSettings(vscode.Uri.file(config.filePath))))) {
+      throw new Error(`Genesis: run ${runId} was not re-run: its stored command differs from the settings.`);
+    }
     const document = await vscode.workspace.openTextDocument(vscode.Uri.file(config.filePath));
     const location = await this.locator.byName(document.getText(), config.language, config.functionName, snapshot.functionLineHint ?? 0);
     if (!location) throw new Error(`Genesis: ${config.functionName} no longer exists in ${config.relativePath}; cannot re-run.`);

@@ -13,6 +13,7 @@ import { editorScenarios } from './scenarios/editor';
 import { evaluatorScenarios } from './scenarios/evaluator';
 import { modelScenarios } from './scenarios/model';
 import { processScenarios } from './scenarios/process';
+import { runFolderScenarios } from './scenarios/runFolder';
 import { runnerScenarios } from './scenarios/runner';
 import { sandboxScenarios } from './scenarios/sandbox';
 import { trustScenarios } from './scenarios/trust';
@@ -58,7 +59,7 @@ function printTable(rows: Row[]): void {
 
 async function main(): Promise<number> {
   const grep = process.env.GENESIS_FAULTS_GREP;
-  const all = [...modelScenarios, ...evaluatorScenarios, ...runnerScenarios, ...diskScenarios, ...processScenarios, ...sandboxScenarios, ...editorScenarios, ...trustScenarios];
+  const all = [...modelScenarios, ...evaluatorScenarios, ...runnerScenarios, ...diskScenarios, ...processScenarios, ...sandboxScenarios, ...runFolderScenarios, ...editorScenarios, ...trustScenarios];
   const selected = all.filter((s) => !grep || s.name.includes(grep));
   const rows: Row[] = [];
   const t0 = Date.now();

@@ -214,7 +214,8 @@ describe('genesis CLI', () => {
     const completed = new Set(before.nodes.filter((n) => n.status === 'done' || n.status === 'failed').map((n) => n.id));
     assert.ok(completed.size >= 5);
     const linesBefore = readFileSync(evalLog, 'utf8').split('\n').filter(Boolean).length;
-    const resumed = genesis(ws, ['runs', 'resume', runId, '--no-sandbox', '--json']);
+    // The same evaluator as the run stores: the resume goes on without --yes.
+    const resumed = genesis(ws, ['runs', 'resume', runId, '--no-sandbox', '--json', '--evaluator', command]);
     assert.equal(resumed.code, 0, resumed.stderr);
     const s = JSON.parse(resumed.stdout) as Summary;
     assert.equal(s.runId, runId);

@@ -103,7 +103,7 @@ const diskFull: FaultScenario = {
       const told = first.stderr.split('\n').find((l) => /cannot write the run (log|summary)|could not be written/.test(l))?.trim();
       const firstBooks = account(ws.ledger, await loadRun(runsDir, runId));
       // Space is back: resume, as the message says.
-      const resumed = await runCli(['runs', 'resume', runId, '--runs-dir', runsDir, '--no-sandbox', '--json'], { cwd: ws.dir });
+      const resumed = await runCli(['runs', 'resume', runId, '--runs-dir', runsDir, '--no-sandbox', '--json', '--evaluator', ws.evaluator('none')], { cwd: ws.dir });
       const after = await loadRun(runsDir, runId);
       const books = account(ws.ledger, after);
       const problems = [

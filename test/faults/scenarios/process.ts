@@ -28,7 +28,7 @@ const sigkillResume: FaultScenario = {
     const listed = await runCli(['runs', 'list'], { cwd: ws.dir });
     const before = await loadRun(ws.runsDir, runId);
     const keysBefore = recordedKeys(before);
-    const resumed = await runCli(['runs', 'resume', runId, '--no-sandbox', '--json'], { cwd: ws.dir });
+    const resumed = await runCli(['runs', 'resume', runId, '--no-sandbox', '--json', '--evaluator', evaluator], { cwd: ws.dir });
     const after = await loadRun(ws.runsDir, runId);
     const books = account(ws.ledger, after, keysBefore);
     const listedLine = listed.stdout.split('\n').find((l) => l.startsWith(runId)) ?? '';
