@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  clickMenuItem, findWebviewFrame, goToLine, numberIn, openFile, rightClickAtCursor, runCommand, sleep, textOf, waitFor,
+  clickMenuItem, findWebviewFrame, goToLine, numberIn, rightClickAtCursor, runCommand, sleep, textOf, waitFor,
   waitForQuickPick,
 } from './workbench.mjs';
 
@@ -23,12 +23,11 @@ function lineInside(workspace, file, header) {
 }
 
 /**
- * Opens a workspace file: by Quick Open when it is at the root, else from the Explorer (Quick Open
- * lists files in folders only once the file search has indexed them, which can lag on a busy host).
+ * Opens a workspace file from the Explorer, as a person would (Quick Open needs the file search,
+ * which can lag for minutes on a busy host).
  */
 async function openWorkspaceFile(page, file) {
   const parts = file.split('/');
-  if (parts.length === 1) return openFile(page, file);
   const explorer = page.locator('.explorer-folders-view');
   for (const folder of parts.slice(0, -1)) {
     const row = explorer.locator(`.monaco-list-row[aria-label="${folder}"]`).first();
