@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  clickMenuItem, findWebviewFrame, goToLine, numberIn, rightClickAtCursor, runCommand, sleep, textOf, waitFor,
+  clickMenuItem, findWebviewFrame, numberIn, rightClickAtCursor, runCommand, sleep, textOf, waitFor,
   waitForQuickPick,
 } from './workbench.mjs';
 
@@ -20,6 +20,19 @@ function lineInside(workspace, file, header) {
   const at = lines.findIndex((l) => l.startsWith(header));
   assert(at >= 0, `${file} has "${header}"`);
   return at + 2;
+}
+
+/** Ctrl+G to a 1-based line, with waits long enough for a heavily loaded host. */
+async function goToLine(page, line) {
+  const input = page.locator('.quick-input-widget input.input').first();
+  await page.keyboard.press('Control+G');
+  await input.waitFor({ state: 'visible', timeout: 60_000 });
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await waitFor(`the status bar to show line ${line}`, async () => {
+    const text = await page.locator('.statusbar-item[id="status.editor.selection"]').first().textContent({ timeout: 5_000 });
+    return text?.includes(`Ln ${line},`);
+  }, { timeoutMs: 60_000 });
 }
 
 /**
