@@ -34,8 +34,9 @@ export function nodeProblem(node: unknown): string | undefined {
     ['node.id: must be a string of digits', isString(node.id) && /^\d+$/.test(node.id)],
     ['node.parentId: must be a node id or null', node.parentId === null || (isString(node.parentId) && /^\d+$/.test(node.parentId))],
     ['node.status: must be a node status', isString(node.status) && NODE_STATUSES.has(node.status)],
-    ['node.code: must be a string', isString(node.code)],
-    ['node.diff: must be a string', isString(node.diff)],
+    // Absent while unchanged since the node's last event (the loader fills them back in).
+    ['node.code: must be a string', optional(node.code, isString)],
+    ['node.diff: must be a string', optional(node.diff, isString)],
     ['node.depth: must be a number', isNumber(node.depth)],
     ['node.score: must be a number or null', isScore(node.score)],
     ['node.prmScore: must be a number or null', isScore(node.prmScore)],
