@@ -223,11 +223,11 @@ describe('adaptive: in the engine', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genesis-adaptive-'));
     dirs.push(dir);
     const store = new RunStore(dir);
-    const recorder = store.openRecorder('a5');
+    const recorder = store.openRecorder('20260101-000000-00a5');
     const first = newRun(25, 5, undefined, undefined, (e) => recorder.record(e, first.summary()));
     await first.start();
     recorder.close();
-    const stored = await store.load('a5');
+    const stored = await store.load('20260101-000000-00a5');
     assert.equal(stored.searchState?.strategy, 'adaptive');
     const savedState = stored.searchState?.strategyState as { evaluations: number; stats: Record<string, number[]> };
     assert.equal(savedState.evaluations, 25);

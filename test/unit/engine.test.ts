@@ -426,7 +426,7 @@ describe('EvolutionRun: memory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genesis-big-'));
     dirs.push(dir);
     const store = new RunStore(dir);
-    const recorder = store.openRecorder('run-b');
+    const recorder = store.openRecorder('20260101-000000-000b');
     let calls = 0;
     const padding = 'pad '.repeat(50_000); // a 200 KB comment in the rewritten function
     const big: MutationSource = {
@@ -438,7 +438,7 @@ describe('EvolutionRun: memory', () => {
       },
     };
     const fullEvents: string[] = []; // the log as earlier versions wrote it: every event complete
-    const run = new EvolutionRun(config({ budget: 5, concurrency: 1 }), { runId: 'run-b', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [big], {
+    const run = new EvolutionRun(config({ budget: 5, concurrency: 1 }), { runId: '20260101-000000-000b', rootCode: ROOT }, deps(new LiteralTargetEvaluator(), [big], {
       record: (e) => {
         fullEvents.push(JSON.stringify(e));
         recorder.record(e, run.summary());
@@ -446,13 +446,13 @@ describe('EvolutionRun: memory', () => {
     }));
     await run.start();
     recorder.close();
-    const log = readFileSync(join(dir, 'run-b', 'events.jsonl'), 'utf8');
+    const log = readFileSync(join(dir, '20260101-000000-000b', 'events.jsonl'), 'utf8');
     for (let n = 1; n <= 4; n++) {
       // Once in the reply, once in the code, once in the diff: not again in each status change.
       assert.equal(log.split(`big-${n} `).length - 1, 3, `node ${n}'s text is written 3 times`);
     }
     assert.ok(log.length < 4 * 3 * padding.length * 1.1, `log of ${log.length} bytes`);
-    const stored = await store.load('run-b');
+    const stored = await store.load('20260101-000000-000b');
     const live = new Map(run.nodes().map((n) => [n.id, n]));
     for (const node of stored.nodes) {
       assert.equal(node.code, live.get(node.id)?.code, `code of node ${node.id}`);
@@ -462,12 +462,12 @@ describe('EvolutionRun: memory', () => {
     const old = replayEvents(fullEvents.join('\n') + '\n');
     assert.deepEqual(old?.nodes.map((n) => [n.id, n.code, n.diff]), stored.nodes.map((n) => [n.id, n.code, n.diff]), 'an old, complete log loads the same');
     // A resumed run appends to the same log: its first event of a node is complete again.
-    const again = store.openRecorder('run-b');
+    const again = store.openRecorder('20260101-000000-000b');
     const resumedNode = { ...live.get('2')!, status: 'done' as const };
     again.record({ type: 'node-updated', node: resumedNode }, run.summary());
     again.close();
-    assert.equal((await store.load('run-b')).nodes.find((n) => n.id === '2')?.code, resumedNode.code);
-    const lastLine = readFileSync(join(dir, 'run-b', 'events.jsonl'), 'utf8').trimEnd().split('\n').pop() ?? '';
+    assert.equal((await store.load('20260101-000000-000b')).nodes.find((n) => n.id === '2')?.code, resumedNode.code);
+    const lastLine = readFileSync(join(dir, '20260101-000000-000b', 'events.jsonl'), 'utf8').trimEnd().split('\n').pop() ?? '';
     assert.ok(lastLine.includes('big-2 '), 'the first event after reopening carries the code');
   });
 });

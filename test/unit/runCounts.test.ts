@@ -79,8 +79,8 @@ describe('run counts', () => {
     const dir = mkdtempSync(join(tmpdir(), 'genesis-counts-'));
     dirs.push(dir);
     const store = new RunStore(dir);
-    const recorder = store.openRecorder('run-c');
-    const run: EvolutionRun = new EvolutionRun(config(), { runId: 'run-c', rootCode: ROOT }, deps((e) => recorder.record(e, run.summary())));
+    const recorder = store.openRecorder('20260101-000000-000c');
+    const run: EvolutionRun = new EvolutionRun(config(), { runId: '20260101-000000-000c', rootCode: ROOT }, deps((e) => recorder.record(e, run.summary())));
     const live = await run.start();
     recorder.close();
     const liveModels = live.models ?? [];
@@ -88,7 +88,7 @@ describe('run counts', () => {
     assert.ok(liveModels.every((m) => m.pulls > 0), `both models were pulled: ${JSON.stringify(liveModels)}`);
     assert.ok(liveModels.find((m) => m.id === 'priced')!.tokensIn > 0);
 
-    const loaded = await store.load('run-c');
+    const loaded = await store.load('20260101-000000-000c');
     assert.deepEqual(loaded.summary.models, liveModels, 'RunStore.load (runs show, the reopened panel) = the live run');
     assert.deepEqual(modelUsageOf(run.nodes(), ['offline', 'priced']), liveModels, 'the engine counts by the same definition');
     const counts = countNodes(loaded.nodes);
@@ -99,7 +99,7 @@ describe('run counts', () => {
     assert.deepEqual(listed!.models, liveModels, 'summary.json (the sidebar) says the same');
 
     // Resumed with a raised budget: the engine starts from the same totals and keeps counting.
-    const restoredRun = new EvolutionRun(config({ budget: 20 }), { runId: 'run-c', rootCode: ROOT, restore: { nodes: loaded.nodes, startedAt: loaded.summary.startedAt, budget: 20 } }, deps(undefined));
+    const restoredRun = new EvolutionRun(config({ budget: 20 }), { runId: '20260101-000000-000c', rootCode: ROOT, restore: { nodes: loaded.nodes, startedAt: loaded.summary.startedAt, budget: 20 } }, deps(undefined));
     assert.deepEqual(restoredRun.modelUsage(), liveModels);
     const resumed = await restoredRun.start();
     assert.deepEqual(resumed.models, modelUsageOf(restoredRun.nodes(), ['offline', 'priced']));
