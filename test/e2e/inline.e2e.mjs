@@ -42,7 +42,7 @@ const lens = (page, text) => page.locator('.monaco-editor .codelens-decoration a
 /** The id in the Accept CodeLens ("Accept candidate #12 (score …)"), or null when none is shown. */
 async function shownCandidate(page) {
   const text = await lens(page, 'Accept candidate #').textContent({ timeout: 1_000 }).catch(() => null);
-  const m = /Accept candidate #(\d+)/.exec(text ?? '');
+  const m = /Accept\s+candidate\s+#(\d+)/.exec((text ?? '').replace(/\u00a0/g, ' '));
   return m ? m[1] : null;
 }
 
@@ -157,7 +157,7 @@ const inlineScenario = {
     await lens(page, `Accept candidate #${best}`).click();
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `accepted candidate #${best}` }).first();
     await toast.waitFor({ state: 'visible', timeout: 30_000 });
-    const toastText = (await toast.textContent()) ?? '';
+    const toastText = ((await toast.textContent()) ?? '').replace(/\u00a0/g, ' ');
     log(`  notification: ${toastText.trim().slice(0, 160)}`);
     assert(/score .*\(from .*[+−-]\d/.test(toastText), `the notification gives the score gain (${toastText})`);
     await diffTab.waitFor({ state: 'hidden', timeout: 15_000 });
