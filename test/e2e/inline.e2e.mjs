@@ -36,27 +36,36 @@ function finishedRun(workspace) {
   return null;
 }
 
+const tab = (page, text) => page.locator(`.tabs-container .tab[aria-label*="${text}"]`).first();
 const lens = (page, text) => page.locator('.monaco-editor .codelens-decoration a', { hasText: text }).first();
 
 /** The id in the Accept CodeLens ("Accept candidate #12 (score …)"), or null when none is shown. */
 async function shownCandidate(page) {
   const text = await lens(page, 'Accept candidate #').textContent({ timeout: 1_000 }).catch(() => null);
-  const m = /Accept candidate #(\d+)/.exec(text ?? '');
+  const m = /Accept\s+candidate\s+#(\d+)/.exec((text ?? '').replace(/\u00a0/g, ' '));
   return m ? m[1] : null;
 }
 
-/** What the editor draws: struck spans and inserted (injected) text inside the visible lines. */
-async function drawnDiff(page) {
-  return page.evaluate(() => {
-    const editor = document.querySelector('.editor-instance .monaco-editor:not(.monaco-diff-editor *)');
-    if (!editor) return { struck: [], inserted: [] };
-    const spans = [...editor.querySelectorAll('.view-lines .view-line span span')];
-    const struck = spans.filter((s) => getComputedStyle(s).textDecorationLine.includes('line-through')).map((s) => s.textContent);
-    const inserted = spans
-      .filter((s) => /\bced-/.test(s.className) && !getComputedStyle(s).textDecorationLine.includes('line-through') && (s.textContent ?? '').trim() !== '')
+/** What the editor draws: struck spans, and lines whose rendered text (injected text included) is not in the file. */
+async function drawnDiff(page, fileText) {
+  const drawn = await page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')];
+    const struck = lines.flatMap((line) => [...line.querySelectorAll('span')])
+      .filter((s) => s.children.length === 0 && `${getComputedStyle(s).textDecorationLine} ${getComputedStyle(s).textDecoration}`.includes('line-through'))
       .map((s) => s.textContent);
-    return { struck, inserted };
+    return { struck, rendered: lines.map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ')) };
   });
+  const fileLines = new Set(fileText.split('\n').map((l) => l.trimEnd()));
+  const inserted = drawn.rendered.filter((l) => l.trim() !== '' && !fileLines.has(l.trimEnd()));
+  return { struck: drawn.struck, inserted };
+}
+
+async function closePanel(page) {
+  const panel = tab(page, `Genesis: ${FUNCTION}`);
+  if (!(await panel.isVisible().catch(() => false))) return;
+  await panel.hover();
+  await panel.locator('.tab-actions .action-label').first().click();
+  await panel.waitFor({ state: 'hidden', timeout: 15_000 }).catch(() => {});
 }
 
 async function showBestCandidate(page) {
@@ -66,7 +75,6 @@ async function showBestCandidate(page) {
   return waitFor('the Accept CodeLens of the shown candidate', () => shownCandidate(page), { timeoutMs: 30_000 });
 }
 
-const tab = (page, text) => page.locator(`.tabs-container .tab[aria-label*="${text}"]`).first();
 
 const inlineScenario = {
   name: 'inline: a candidate as an inline diff in the editor, Next/Previous by keyboard, Open Diff beside, Accept, Undo in one step',
@@ -103,18 +111,17 @@ const inlineScenario = {
     await page.keyboard.press('Enter');
     const summary = await waitFor('the run to complete', () => finishedRun(workspace), { timeoutMs: RUN_TIMEOUT_MS, intervalMs: 1_000 });
     log(`  run ${summary.runId} completed: baseline ${summary.baselineScore}, best ${summary.bestScore}`);
-    // The editor alone, full width: close what the run opened beside it.
-    await focusEditor(page, FILE);
-    await runCommand(page, 'View: Close Editors in Other Groups');
     await focusEditor(page, FILE);
 
-    // ---- the best candidate, drawn over the function ----
+    // ---- the best candidate, drawn over the function (the editor alone, full width) ----
     const best = await showBestCandidate(page);
+    await closePanel(page);
+    await focusEditor(page, FILE);
     for (const title of ['Reject', 'Previous', 'Next candidate', 'Open Diff']) {
       await lens(page, title).waitFor({ state: 'visible', timeout: 10_000 });
     }
     const drawn = await waitFor('struck and inserted text in the editor', async () => {
-      const d = await drawnDiff(page);
+      const d = await drawnDiff(page, original);
       return d.struck.length > 0 && d.inserted.length > 0 ? d : null;
     }, { timeoutMs: 15_000 });
     log(`  candidate #${best}: struck ${JSON.stringify(drawn.struck)}, inserted ${JSON.stringify(drawn.inserted)}`);
@@ -128,7 +135,7 @@ const inlineScenario = {
       const id = await shownCandidate(page);
       return id && id !== best ? id : null;
     }, { timeoutMs: 5_000, intervalMs: 50 });
-    const afterNext = await drawnDiff(page);
+    const afterNext = await drawnDiff(page, original);
     log(`  Next → #${second}: struck ${JSON.stringify(afterNext.struck)}, inserted ${JSON.stringify(afterNext.inserted)}`);
     await screenshot('inline-next', { committed: false });
     await page.keyboard.press('Control+Alt+BracketLeft');
@@ -150,12 +157,12 @@ const inlineScenario = {
     await lens(page, `Accept candidate #${best}`).click();
     const toast = page.locator('.notifications-toasts .notification-toast', { hasText: `accepted candidate #${best}` }).first();
     await toast.waitFor({ state: 'visible', timeout: 30_000 });
-    const toastText = (await toast.textContent()) ?? '';
+    const toastText = ((await toast.textContent()) ?? '').replace(/\u00a0/g, ' ');
     log(`  notification: ${toastText.trim().slice(0, 160)}`);
     assert(/score .*\(from .*[+−-]\d/.test(toastText), `the notification gives the score gain (${toastText})`);
     await diffTab.waitFor({ state: 'hidden', timeout: 15_000 });
     await waitFor('the file to be edited (dirty)', () => tab(page, FILE).evaluate((t) => t.classList.contains('dirty')), { timeoutMs: 10_000 });
-    await waitFor('the inline diff to go away', async () => (await drawnDiff(page)).struck.length === 0 && !(await shownCandidate(page)), { timeoutMs: 10_000 });
+    await waitFor('the inline diff to go away', async () => (await drawnDiff(page, original)).struck.length === 0 && !(await shownCandidate(page)), { timeoutMs: 10_000 });
     await screenshot('inline-accepted', { committed: false });
 
     // ---- Undo from the notification: one step, the file clean again, nothing left drawn ----
@@ -166,7 +173,7 @@ const inlineScenario = {
     const notification = page.locator('.notification-list-item', { hasText: `accepted candidate #${best}` }).first();
     await notification.locator('.monaco-button', { hasText: 'Undo' }).first().click();
     await waitFor('the file to be clean after Undo', async () => !(await tab(page, FILE).evaluate((t) => t.classList.contains('dirty'))), { timeoutMs: 15_000 });
-    const afterUndo = await drawnDiff(page);
+    const afterUndo = await drawnDiff(page, original);
     assert(afterUndo.struck.length === 0 && afterUndo.inserted.length === 0, `nothing is drawn after Undo (${JSON.stringify(afterUndo)})`);
     assert(!(await shownCandidate(page)), 'no CodeLens after Undo');
     assert(readFileSync(join(workspace, FILE), 'utf8') === original, 'the file on disk was never touched');
@@ -174,6 +181,7 @@ const inlineScenario = {
     // ---- show it again, accept by keyboard, save: better on disk ----
     await focusEditor(page, FILE);
     assert((await showBestCandidate(page)) === best, 'the best candidate is shown again');
+    await closePanel(page);
     await focusEditor(page, FILE);
     await page.keyboard.press('Control+Alt+Enter');
     await waitFor('the keyboard Accept to edit the file', () => tab(page, FILE).evaluate((t) => t.classList.contains('dirty')), { timeoutMs: 15_000 });
