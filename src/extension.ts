@@ -24,7 +24,7 @@ export function activate(context: vscode.ExtensionContext): GenesisApi {
   const log = createLogger(context);
   const keys = new ApiKeyStore(context.secrets, log);
   const locator = new FunctionLocator(join(context.extensionPath, 'dist', 'wasm'));
-  const runs = new RunManager(locator, keys, log);
+  const runs = new RunManager(locator, keys, log, context.workspaceState);
   const diffs = new CandidateContentProvider(runs, locator);
   const tree = new RunsTreeProvider(runs, log);
   const inline = new InlineCandidates(runs, locator, log);

@@ -2,6 +2,7 @@
 // their events, controls them (pause, resume, stop, budget, evaluate now, mutate from here), and
 // reads stored runs. Every run failure ends up in the log, never as an unhandled rejection.
 import * as vscode from 'vscode';
+import { sandboxForRun } from './sandboxConsent';
 import { UNTRUSTED_MESSAGE } from './evolveCommand';
 import { dirname, join } from 'node:path';
 import { resumeRun, startRun, type RunEnvironment, type StartedRun, type StartRunOptions } from '../core/session';
@@ -81,6 +82,8 @@ export class RunManager implements vscode.Disposable {
     private readonly locator: FunctionLocator,
     private readonly keys: ApiKeyStore,
     private readonly log: Logger,
+    /** Where the consent to run unsandboxed is kept (sandboxConsent.ts). */
+    private readonly workspaceState?: vscode.Memento,
   ) {}
 
   dispose(): void {
@@ -125,7 +128,7 @@ export class RunManager implements vscode.Disposable {
       repair: settings.repair,
       runsDir,
       treeSitter: this.locator.service(),
-      sandbox: settings.sandbox,
+      sandbox: await sandboxForRun(settings.sandbox, this.workspaceState),
       runners: settings.runners,
       ...(settings.stages.length > 0 ? { stages: settings.stages } : {}),
       log: (level, message) => this.log.log(level, message),
@@ -160,7 +163,7 @@ export class RunManager implements vscode.Disposable {
       ...(budget !== undefined ? { budget } : {}),
       ...(await this.modelEnvironment(settings)),
       treeSitter: this.locator.service(),
-      sandbox: settings.sandbox,
+      sandbox: await sandboxForRun(settings.sandbox, this.workspaceState),
       runners: settings.runners,
       log: (level, message) => this.log.log(level, message),
     });

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { bubblewrapArgv, detectBubblewrap } from '../../src/core/evaluate/bubblewrap';
 import { homeShield } from '../../src/core/evaluate/homeShield';
+import { detectSandbox, SandboxUnavailableError } from '../../src/core/evaluate/sandboxChoice';
 import { sandboxExecArgv, sandboxExecProfile, sbplString } from '../../src/core/evaluate/sandboxExec';
 import { LocalEvaluator } from '../../src/core/evaluate/localEvaluator';
 import type { EvaluationRequest } from '../../src/core/types';
@@ -247,5 +248,19 @@ describe('home shield: what a sandboxed candidate sees of the home folders', () 
     assert.equal(sbplString('/a "quoted" \\ path'), '"/a \\"quoted\\" \\\\ path"');
     assert.throws(() => sbplString('/a\nb'), /control character/);
     assert.deepEqual(sandboxExecArgv(['/bin/sh', '-c', 'x'], { writableDirs: ['/w'] }).slice(0, 2), ['/usr/bin/sandbox-exec', '-p']);
+  });
+});
+
+describe('no sandbox here', () => {
+  it('the refusal says what unsandboxed means and how to install bubblewrap on Debian/Ubuntu, Fedora and Arch', () => {
+    const error = new SandboxUnavailableError('bwrap is not on PATH');
+    assert.match(error.message, /^no sandbox for candidate code on this machine \(bwrap is not on PATH\)/);
+    assert.match(error.message, /read and change every file you can/);
+    for (const command of ['sudo apt install bubblewrap', 'sudo dnf install bubblewrap', 'sudo pacman -S bubblewrap']) assert.ok(error.message.includes(command), command);
+  });
+
+  it('macOS uses sandbox-exec where it exists', async () => {
+    const found = await detectSandbox('darwin');
+    assert.equal(found.kind === 'sandbox-exec', existsSync('/usr/bin/sandbox-exec'));
   });
 });
