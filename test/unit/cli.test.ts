@@ -70,6 +70,12 @@ describe('genesis CLI', () => {
     assert.equal(shownRun.candidates, live.candidates);
     assert.equal(shownRun.modelCalls, live.models[0]!.pulls);
     assert.match(genesis(ws, ['runs', 'show', a.runId]).stdout, new RegExp(`model offline: ${live.models[0]!.pulls} pulls`));
+    // Which strategy produced each candidate (the default, adaptive, records the one it chose).
+    const strategyNodes = stored.nodes as unknown as { id: string; strategy: string | null }[];
+    assert.ok(strategyNodes.filter((n) => n.id !== '0').every((n) => ['elitist', 'best-of-n', 'beam', 'mcts', 'islands', 'repair'].includes(n.strategy ?? '')), JSON.stringify(strategyNodes.map((n) => n.strategy)));
+    const human = genesis(ws, ['runs', 'show', a.runId]).stdout;
+    assert.match(human, /^ {2}strategy (elitist|best-of-n|beam|mcts|islands): \d+ children, \d+ evaluated, \d+ new bests$/m);
+    assert.match(human, /^ {2}node {4}1 ← {4}0 {2}\S+ +\S+ {2}(elitist|best-of-n|beam|mcts|islands) /m);
     const listed = genesis(ws, ['runs', 'list']);
     assert.match(listed.stdout, new RegExp(`${a.runId}\\s+completed`));
   });
