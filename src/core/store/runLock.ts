@@ -118,9 +118,13 @@ function createExclusive(path: string, body: string): boolean {
   }
   try {
     writeSync(fd, body);
-  } finally {
+  } catch (error) {
+    // A full disk: no empty lock may be left to block the next writer.
     closeSync(fd);
+    rmSync(path, { force: true });
+    throw error;
   }
+  closeSync(fd);
   return true;
 }
 
