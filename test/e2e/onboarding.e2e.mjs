@@ -109,7 +109,7 @@ async function runToCompletion(page, functionName, log) {
 
 async function waitForEvaluatorTab(page, workspace, relativePath) {
   const name = relativePath.split('/').pop();
-  await page.waitForSelector(`.tabs-container .tab.active[aria-label*="${name}"]`, { timeout: 30_000 });
+  await page.waitForSelector(`.tabs-container .tab.active[aria-label*="${name}"]`, { timeout: 120_000 });
   assert(existsSync(join(workspace, relativePath)), `${relativePath} was written into the workspace`);
   const text = readFileSync(join(workspace, relativePath), 'utf8');
   assert(text.includes('GENESIS HARNESS INPUTS'), 'the evaluator has the editable harness-inputs block');
