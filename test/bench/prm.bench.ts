@@ -26,9 +26,10 @@
 //    so the replay is what a live run would have seen).
 // 5. Exploration in PRM-filtered best-of-N: runs with and without it; "AUC over the run" ranks
 //    every child the filter saw — the ones it skipped are evaluated afterwards, off the books.
-// Writes test/bench/results/prm.json.
+// Writes test/bench/results/prm.json. `--timing-only` measures 3. alone (prints it, writes
+// test/bench/results/prm-timing.json).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvolutionRun } from '../../src/core/engine/run';
 import { devWasmPaths, TreeSitterService } from '../../src/core/lang/treeSitter';
@@ -399,6 +400,15 @@ interface ColdFigures {
 async function main(): Promise<void> {
   const started = performance.now();
   const treeSitter = new TreeSitterService(devWasmPaths(repo));
+  if (args.includes('--timing-only')) {
+    const timing = await scoringTime(await loadTask(TASKS[0]!, treeSitter), treeSitter);
+    treeSitter.dispose();
+    const loadAverage = loadavg().map((v) => round(v, 2));
+    process.stdout.write(`prm bench: scoring ${timing.medianScoreMs} ms median per candidate (p95 ${timing.p95ScoreMs}, last 500 ${timing.medianScoreMsLast500}) at ${timing.candidates} candidates; load average ${loadAverage.join(' ')}\n`);
+    mkdirSync(join(__dirname, 'results'), { recursive: true });
+    writeFileSync(join(__dirname, 'results', 'prm-timing.json'), JSON.stringify({ benchmark: 'prm-timing', generatedAt: new Date().toISOString(), loadAverage, timing }, null, 2) + '\n');
+    return;
+  }
   const tasks: Record<string, TaskResult> = {};
   const excluded: Record<string, string> = {};
   let timing: Awaited<ReturnType<typeof scoringTime>> | undefined;
