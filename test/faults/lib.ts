@@ -88,6 +88,24 @@ export interface CliResult {
   signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
+  /** Set when the CLI was still running at its time limit and was killed: a hang, not a crash. */
+  timedOutAfterSec?: number;
+}
+
+/**
+ * How long one CLI call may run before it counts as hung. A row's calls take 5–40 s on an idle
+ * 2-core machine and up to 140 s on one loaded eight times over; the limit sits above that, so
+ * only a real hang reaches it (GENESIS_FAULTS_CLI_TIMEOUT_S overrides it).
+ */
+export const CLI_TIMEOUT_MS = Number(process.env.GENESIS_FAULTS_CLI_TIMEOUT_S ?? 240) * 1000;
+
+/** CLIs still running: a scenario that timed out leaves none behind to load the next rows. */
+const liveClis = new Set<ReturnType<typeof spawn>>();
+export function killLiveClis(): number {
+  const count = liveClis.size;
+  for (const child of liveClis) child.kill('SIGKILL');
+  liveClis.clear();
+  return count;
 }
 
 export interface CliOptions {
@@ -106,9 +124,11 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
   const child = options.shellPrefix
     ? spawn('/bin/sh', ['-c', `${options.shellPrefix} exec ${[process.execPath, ...argv].map(shellQuote).join(' ')}`], { cwd: options.cwd, env: { ...process.env, ...options.env } })
     : spawn(process.execPath, argv, { cwd: options.cwd, env: { ...process.env, ...options.env } });
+  liveClis.add(child);
   let stdout = '';
   let stderr = '';
   let killed = false;
+  let timedOut = false;
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -117,11 +137,16 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
       child.kill('SIGKILL');
     }
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const limitMs = options.timeoutMs ?? CLI_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill('SIGKILL');
+  }, limitMs);
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
+      liveClis.delete(child);
+      resolve({ code, signal, stdout, stderr, ...(timedOut ? { timedOutAfterSec: limitMs / 1000 } : {}) });
     });
   });
 }
@@ -133,6 +158,7 @@ export function runIdIn(stderr: string): string | undefined {
 
 /** A JS stack trace or the engine's "internal error" in the output: Genesis itself broke. */
 export function crashSign(result: CliResult): string | undefined {
+  if (result.timedOutAfterSec !== undefined) return `the CLI hung: still running after ${result.timedOutAfterSec} s, killed`;
   if (result.signal) return `the CLI died of ${result.signal}`;
   if (result.code !== 0 && result.code !== 1) return `the CLI exited with code ${result.code}`;
   const text = result.stdout + result.stderr;

@@ -4,10 +4,11 @@
 // test/bench/results/faults.json; exits 1 when a fault crashed Genesis or lost an evaluation.
 //
 // Env: GENESIS_FAULTS_GREP=<text in a scenario name>, GENESIS_FAULTS_EDITOR=run|skip (default:
-// run when code-server is installed under .vscode-test), GENESIS_FAULTS_SCENARIO_TIMEOUT_S (default 120).
+// run when code-server is installed under .vscode-test), GENESIS_FAULTS_SCENARIO_TIMEOUT_S (default 480:
+// two CLI calls at their limit), GENESIS_FAULTS_CLI_TIMEOUT_S (one CLI call; default 240, lib.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cleanupScratch, repo, type FaultOutcome, type FaultScenario } from './lib';
+import { cleanupScratch, killLiveClis, repo, type FaultOutcome, type FaultScenario } from './lib';
 import { diskScenarios } from './scenarios/disk';
 import { editorScenarios } from './scenarios/editor';
 import { evaluatorScenarios } from './scenarios/evaluator';
@@ -24,7 +25,9 @@ interface Row extends FaultOutcome {
   seconds: number;
 }
 
-const scenarioTimeoutMs = Number(process.env.GENESIS_FAULTS_SCENARIO_TIMEOUT_S ?? 120) * 1000;
+// A row makes one to three CLI calls of 5–40 s each on an idle 2-core machine; the limit only
+// catches a harness or Genesis that hangs outright (a hung CLI call is reported by lib.ts first).
+const scenarioTimeoutMs = Number(process.env.GENESIS_FAULTS_SCENARIO_TIMEOUT_S ?? 480) * 1000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -72,6 +75,9 @@ async function main(): Promise<number> {
       // The harness or Genesis threw: the fault was not survived.
       outcome = { seen: '', survived: false, lost: 0, evaluated: 0, detail: `scenario threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` };
     }
+    // A scenario that timed out may have left its CLI running: it must not load the next rows.
+    const leftRunning = killLiveClis();
+    if (leftRunning > 0 && outcome.survived) outcome = { ...outcome, survived: false, detail: `${outcome.detail ?? ''}; ${leftRunning} CLI process(es) still running after the row` };
     const row: Row = { fault: scenario.name, category: scenario.category, seconds: Math.round((Date.now() - started) / 100) / 10, ...outcome, seen: stable(outcome.seen) };
     rows.push(row);
     const mark = row.skipped ? '-' : row.survived && row.lost === 0 ? '✓' : '✗';

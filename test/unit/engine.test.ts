@@ -175,6 +175,39 @@ describe('RunStore', () => {
     assert.equal(list[0].bestScore, summary.bestScore);
   });
 
+  it('a loaded failed run says why it failed; a resumed one forgets the old reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'genesis-store-'));
+    dirs.push(dir);
+    const store = new RunStore(dir);
+    const runId = '20261204-100000-00f0';
+    const broken: Evaluator = {
+      evaluate: async () => ({ status: 'timeout', score: null, correct: false, metrics: {}, feedback: '', reason: 'evaluator timed out after 2 s', stdoutTail: '', stderrTail: '', durationMs: 1, sandboxed: false }),
+    };
+    const recorder = store.openRecorder(runId);
+    const run = new EvolutionRun(config({ budget: 20 }), { runId, rootCode: ROOT }, deps(broken, undefined, { record: (e) => recorder.record(e, run.summary()) }));
+    const live = await run.start();
+    recorder.close();
+    assert.equal(live.status, 'failed');
+    assert.match(live.stopReason ?? '', /failed 6 times in a row; last: evaluator timed out after 2 s/);
+    const loaded = await store.load(runId);
+    assert.equal(loaded.summary.status, 'failed');
+    assert.equal(loaded.summary.stopReason, live.stopReason);
+    const log = readFileSync(join(dir, runId, 'events.jsonl'), 'utf8') + JSON.stringify({ type: 'run-resumed', at: Date.now(), requeued: [] }) + '\n';
+    const resumed = replayEvents(log);
+    assert.equal(resumed?.summary.status, 'running');
+    assert.equal(resumed?.summary.stopReason, undefined);
+  });
+
+  it('a run that failed on an internal error keeps that error as its stop reason', async () => {
+    const evaluator = new LiteralTargetEvaluator();
+    const run = new EvolutionRun(config({ budget: 4 }), { runId: 'r-internal', rootCode: ROOT }, deps(evaluator, undefined, {
+      syntaxIssues: async () => { throw new TypeError('tree-sitter went away'); },
+    }));
+    const summary = await run.start();
+    assert.equal(summary.status, 'failed');
+    assert.match(summary.stopReason ?? '', /internal error: tree-sitter went away/);
+  });
+
   it('lists a run whose writer died mid-run as interrupted', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'genesis-store-'));
     dirs.push(dir);

@@ -498,13 +498,17 @@ describe('reused work dirs', () => {
     assert.match(first.listing, /\.\/ws\/target\.py f 644/);
     assert.equal(first.listing.includes('./ws/many/f299.txt'), extraFiles === 300);
     // Once more, so the slot's files are old enough for their ctime to be trusted (not "racy").
+    await ev.settled();
     await pause();
     await run('look-again');
+    await ev.settled();
     await pause();
     const messy = await run('mess');
     assert.notEqual(messy.listing, first.listing);
-    // The slot just used is repaired and handed out next: the same folder, back to the base.
+    // The slot just used is repaired and handed out next: the same folder, back to the base. (A
+    // fixed pause was not enough on a loaded machine: a new slot was cloned while it was repaired.)
     for (let k = 0; k < 3; k++) {
+      await ev.settled();
       await pause();
       const next = await run(`look-${k}`);
       if (k === 0) assert.equal(next.workDir, messy.workDir, 'the test should reuse the messed-up slot');

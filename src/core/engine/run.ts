@@ -801,6 +801,8 @@ export class EvolutionRun {
       }
     }
     if (this.statusMessage && !this.stopReason) this.stopReason = this.statusMessage;
+    // A failed run always says why (an internal error carries its message only here).
+    if (status === 'failed' && !this.stopReason) this.stopReason = message ?? 'the run failed for an unknown reason';
     this.setStatus(status, message ?? this.statusMessage ?? this.stopReason);
     this.resolveDone(this.summary());
   }

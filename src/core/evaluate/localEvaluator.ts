@@ -462,6 +462,11 @@ export class LocalEvaluator implements Evaluator {
     return reason;
   }
 
+  /** Resolves when every work dir given back so far has been checked and repaired (free again). */
+  async settled(): Promise<void> {
+    await this.slots?.settled();
+  }
+
   /** Removes every copy; later evaluations fail with a clear reason. */
   async dispose(): Promise<void> {
     this.disposed = true;

@@ -405,6 +405,7 @@ function replayLog(text: string): { stored: StoredRun | undefined; warnings: str
   let config: RunConfig | undefined;
   let summary: RunSummary | undefined;
   let status: RunStatus = 'running';
+  let stopReason: string | undefined;
   let source: RunSource | undefined;
   let budget: number | undefined;
   let searchState: StoredRun['searchState'];
@@ -437,6 +438,7 @@ function replayLog(text: string): { stored: StoredRun | undefined; warnings: str
         break;
       case 'run-resumed':
         status = 'running';
+        stopReason = undefined;
         break;
       case 'budget-changed':
         budget = event.budget;
@@ -463,6 +465,8 @@ function replayLog(text: string): { stored: StoredRun | undefined; warnings: str
       }
       case 'run-status':
         status = event.status;
+        // The run's last word is why it ended (the panel and `runs show` print it); a run that goes on forgets it.
+        stopReason = status === 'running' ? undefined : status === 'paused' ? stopReason : (event.message ?? stopReason);
         break;
       default:
         break;
@@ -475,6 +479,7 @@ function replayLog(text: string): { stored: StoredRun | undefined; warnings: str
   if (!config || !summary) return { stored: undefined, warnings };
   const nodeList = [...nodes.values()].sort((a, b) => Number(a.id) - Number(b.id));
   if (budget !== undefined) summary = { ...summary, budget };
+  if (stopReason !== undefined) summary = { ...summary, stopReason };
   const stored: StoredRun = { config, nodes: nodeList, summary: summarize(summary, config, nodeList, status), warnings, ...(source ? { source } : {}), ...(searchState ? { searchState } : {}) };
   return { stored, warnings };
 }

@@ -76,8 +76,10 @@ const CASES: EvaluatorCase[] = [
   {
     name: 'evaluator: hang (child keeps the pipe)',
     mode: 'hang',
-    timeoutSec: 2,
-    expect: /timed out after 2 s/,
+    // Long enough that the evaluations that do not hang finish on a loaded machine (at 2 s, six
+    // in a row timed out under load and the run rightly stopped), short enough to keep the row quick.
+    timeoutSec: 5,
+    expect: /timed out after 5 s/,
     around: () => ({
       after: async () => {
         await sleep(300);
@@ -86,7 +88,7 @@ const CASES: EvaluatorCase[] = [
       },
     }),
   },
-  { name: 'evaluator: fork bomb', mode: 'forkbomb', timeoutSec: 3, expect: /timed out after 3 s|Cannot fork|exited with code|no result/, around: forkBombContainment },
+  { name: 'evaluator: fork bomb', mode: 'forkbomb', timeoutSec: 5, expect: /timed out after 5 s|Cannot fork|exited with code|no result/, around: forkBombContainment },
   { name: 'evaluator: memory blow-up', mode: 'memory', expect: /memory limit exceeded\? \(limit 2048 MiB\).*MemoryError/ },
   { name: 'evaluator: 100 MB of output', mode: 'flood', expect: /output limit exceeded \(8 MiB\)/ },
   { name: 'evaluator: invalid JSON', mode: 'garbage', expect: /JSON/ },

@@ -16,6 +16,12 @@ import { lineSplitter, type LauncherReply, type LauncherRequest } from './protoc
 /** Past the evaluation's own time limit and kill grace, how long the launcher may stay silent. */
 const SILENT_LAUNCHER_MARGIN_MS = 10_000;
 /**
+ * Until the launcher first answers, it may still be starting: node (over the TypeScript sources
+ * when run from them) took over 10 s on a loaded 2-core machine, and counting that against a
+ * 2 s evaluation made evaluations "time out" that never started.
+ */
+const LAUNCHER_START_ALLOWANCE_MS = 60_000;
+/**
  * A small young generation: the launcher's heap (and so every fork it makes) stays small; V8 would
  * otherwise grow it to 16 MB × 2 under a steady stream of short-lived objects.
  */
@@ -31,6 +37,8 @@ interface Pending {
   pid?: number;
   started: number;
   cleanup: () => void;
+  /** The launcher reported the process started: its silence is counted from now. */
+  restartSilence: () => void;
 }
 
 /** How to start the launcher: the bundled script next to this bundle, or the source under tsx. */
@@ -160,15 +168,22 @@ export class LauncherClient implements EvaluationSpawner {
       const { signal } = options;
       const onAbort = () => this.send({ type: 'cancel', id });
       // The launcher enforces the time limit; this only catches a launcher that stopped answering.
-      const silence = setTimeout(
-        () => this.settle(id, failedOutcome('the evaluation launcher stopped answering', started, { timedOut: true })),
-        options.timeoutMs + (options.killGraceMs ?? 500) + SILENT_LAUNCHER_MARGIN_MS,
-      );
+      const allowed = options.timeoutMs + (options.killGraceMs ?? 500) + SILENT_LAUNCHER_MARGIN_MS;
+      const arm = (ms: number) =>
+        setTimeout(() => {
+          this.send({ type: 'cancel', id });
+          this.settle(id, failedOutcome('the evaluation launcher stopped answering', started, { timedOut: true }));
+        }, ms);
+      let silence = arm(this.answered ? allowed : allowed + LAUNCHER_START_ALLOWANCE_MS);
       const cleanup = () => {
         clearTimeout(silence);
         signal?.removeEventListener('abort', onAbort);
       };
-      this.pending.set(id, { resolve, runHere, started, cleanup });
+      const restartSilence = () => {
+        clearTimeout(silence);
+        silence = arm(allowed);
+      };
+      this.pending.set(id, { resolve, runHere, started, cleanup, restartSilence });
       signal?.addEventListener('abort', onAbort, { once: true });
       send();
       if (signal?.aborted) onAbort();
@@ -222,7 +237,10 @@ export class LauncherClient implements EvaluationSpawner {
     this.failedStarts = 0;
     if (message.type === 'started') {
       const entry = this.pending.get(message.id);
-      if (entry) entry.pid = message.pid;
+      if (entry) {
+        entry.pid = message.pid;
+        entry.restartSilence();
+      }
       else if (this.warm.has(message.id)) this.warm.set(message.id, message.pid);
     } else if (message.type === 'done') {
       this.settle(message.id, message.outcome);
