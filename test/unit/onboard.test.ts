@@ -48,7 +48,7 @@ function runEvaluator(root: string, command: string, candidate: string, function
   });
   const last = r.stdout.trim().split('\n').pop() ?? '';
   try {
-    return JSON.parse(last) as { score: number | null; correct: boolean; feedback: string };
+    return JSON.parse(last) as { score: number | null; correct: boolean; feedback: string; metrics: Record<string, number> };
   } catch {
     throw new Error(`no result JSON (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   }
@@ -163,6 +163,23 @@ describe('scaffolding an evaluator', () => {
     assert.match(good.feedback, /tests: 3 passed, 0 failed/);
     writeFileSync(join(root, 'src/stats.js'), readFileSync(join(root, 'src/stats.js'), 'utf8').replace('total += v * v', 'total += v'));
     assert.equal(runEvaluator(root, p.command, 'src/stats.js', 'sumOfSquares').correct, false);
+  });
+
+  it('Node: a sub-microsecond function is timed in CPU time over samples of milliseconds, so a faster candidate scores higher', async () => {
+    // Timing 100 calls (60 µs) of wall time scored the host's load, not the code: on a busy machine
+    // candidates with fewer rounds scored up to 10x worse than the original.
+    const root = workspace('node-test');
+    const p = await plan(root, 'src/stats.js', 'javascript', 'sumOfSquares');
+    await writeEvaluator(root, p);
+    const source = readFileSync(join(root, 'src/stats.js'), 'utf8');
+    writeFileSync(join(root, 'src/fast.js'), source.replace('round < 30', 'round < 3'));
+    const original = runEvaluator(root, p.command, 'src/stats.js', 'sumOfSquares');
+    const fast = runEvaluator(root, p.command, 'src/fast.js', 'sumOfSquares');
+    for (const r of [original, fast]) {
+      assert.equal(r.correct, true, r.feedback);
+      assert.ok(r.metrics.calls_per_sample * r.metrics.median_ms >= 2, `one sample lasts milliseconds: ${JSON.stringify(r.metrics)}`);
+    }
+    assert.ok(fast.score! > original.score!, `fast ${fast.score} beats original ${original.score}`);
   });
 
   it('jest: the evaluator runs jest with the selected titles instead of node --test', async () => {

@@ -16,7 +16,7 @@
 //      called in-process with the candidate module, and/or NODE_TEST_FILES (default: test/*.test.js)
 //      with `node --test` (those import the candidate by its own path, which in the sandbox copy
 //      holds the candidate; when run by hand they test your own file),
-//   3. times the function: warm-up calls, then the median of REPEATS timed batches,
+//   3. times the function in CPU time: warm-up calls, then the median of REPEATS timed batches,
 //   4. writes {"score", "correct", "metrics", "feedback"} to GENESIS_RESULT and prints it last.
 // Run it by hand too: without the variables it evaluates CANDIDATE_FALLBACK.
 import { spawnSync } from 'node:child_process';
@@ -39,8 +39,9 @@ const NODE_TEST_NAME_PATTERNS = [];
 const TEST_COMMAND = [];
 const WARMUP = 3;
 const REPEATS = 9;
-/** Calls per timed sample, so one sample lasts well above the timer's resolution. */
-const CALLS_PER_SAMPLE = 100;
+/** Shortest timed sample: a fixed call count gives sub-microsecond functions samples so short that
+ * one context switch outweighs any change in the code, so the call count grows until it fills this. */
+const MIN_SAMPLE_MS = 5;
 
 // ---- EDIT 2: the arguments of one timed call (fixed seed: the same every run) ------------------
 function makeArgs() {
@@ -168,16 +169,42 @@ function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Median and min milliseconds of one call after WARMUP untimed samples. */
+/**
+ * Milliseconds of CPU time this process spent so far. CPU time, not wall time: on a busy machine
+ * the process waits for a core for milliseconds at a time, and wall time would score the machine's
+ * load rather than the code.
+ */
+function cpuMs() {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * Calls per sample: doubled until one batch takes MIN_SAMPLE_MS of CPU time. The first calls run
+ * cold (before the JIT compiles the function) and would end the doubling too early, so calls run
+ * untimed for MIN_SAMPLE_MS * 10 first.
+ */
+function callsPerSample(fn, args) {
+  const warmStart = cpuMs();
+  while (cpuMs() - warmStart < MIN_SAMPLE_MS * 10) fn(...args);
+  for (let calls = 1; ; calls *= 2) {
+    const start = cpuMs();
+    for (let k = 0; k < calls; k++) fn(...args);
+    if (cpuMs() - start >= MIN_SAMPLE_MS || calls >= 2 ** 30) return calls;
+  }
+}
+
+/** Median and min CPU milliseconds of one call after WARMUP untimed samples. */
 function timeCall(fn, args) {
+  const calls = callsPerSample(fn, args);
   const sample = () => {
-    const start = performance.now();
-    for (let k = 0; k < CALLS_PER_SAMPLE; k++) fn(...args);
-    return (performance.now() - start) / CALLS_PER_SAMPLE;
+    const start = cpuMs();
+    for (let k = 0; k < calls; k++) fn(...args);
+    return (cpuMs() - start) / calls;
   };
   for (let k = 0; k < WARMUP; k++) sample();
   const samples = Array.from({ length: REPEATS }, sample);
-  return { medianMs: median(samples), minMs: Math.min(...samples) };
+  return { medianMs: median(samples), minMs: Math.min(...samples), calls };
 }
 
 async function evaluate() {
@@ -206,8 +233,8 @@ async function evaluate() {
     lines.push(`the timed call crashed: ${oneLine(error)}`);
     return { score: null, correct: false, metrics, feedback: lines.join('\n') };
   }
-  Object.assign(metrics, { median_ms: timing.medianMs, min_ms: timing.minMs });
-  lines.push(`median ${timing.medianMs.toFixed(4)} ms per call (min ${timing.minMs.toFixed(4)} ms, ${REPEATS} samples)`);
+  Object.assign(metrics, { median_ms: timing.medianMs, min_ms: timing.minMs, calls_per_sample: timing.calls });
+  lines.push(`median ${timing.medianMs.toFixed(4)} ms per call (min ${timing.minMs.toFixed(4)} ms, ${REPEATS} samples of ${timing.calls} calls)`);
   const score = scoreFrom(timing.medianMs);
   return { score: Number.isFinite(score) ? score : null, correct: true, metrics, feedback: lines.join('\n') };
 }

@@ -45,7 +45,7 @@ export function nodeEvaluator(template: string, input: ScaffoldInput, runner: Te
     ...runnerLines,
     'const WARMUP = 3;',
     'const REPEATS = 9;',
-    'const CALLS_PER_SAMPLE = 100;',
+    'const MIN_SAMPLE_MS = 5;',
     '',
   ].join('\n');
   const edit2 = [
