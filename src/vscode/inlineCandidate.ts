@@ -97,8 +97,10 @@ export class InlineCandidates implements vscode.CodeLensProvider, vscode.Disposa
     overviewRulerColor: theme('editorOverviewRuler.modifiedForeground'),
     overviewRulerLane: vscode.OverviewRulerLane.Left,
   });
+  // Red text, no background: a background is drawn from the struck range's start to the pixel
+  // position of its end column, which is after text injected there, so it would also tint the
+  // inserted (green) text that follows.
   private readonly struckText = vscode.window.createTextEditorDecorationType({
-    backgroundColor: theme('diffEditor.removedTextBackground'),
     color: theme('gitDecoration.deletedResourceForeground'),
     textDecoration: 'line-through',
   });

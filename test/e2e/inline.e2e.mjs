@@ -77,7 +77,13 @@ async function drawnDiff(page, fileText) {
 
 /** The editor's rendered lines as HTML (test/.tmp/e2e), to read what the editor really drew. */
 async function dumpViewLines(page, name) {
-  const html = await page.evaluate(() => [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines')].map((v) => v.outerHTML).join('\n\n')).catch((err) => String(err));
+  const html = await page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines')].map((v) => v.outerHTML);
+    // The decorations' own CSS (extension decorations are classes in a stylesheet).
+    const rules = [...document.styleSheets].flatMap((sheet) => { try { return [...sheet.cssRules]; } catch { return []; } })
+      .map((r) => r.cssText).filter((t) => t.includes('TextEditorDecorationType'));
+    return [...lines, '<!--', ...rules, '-->'].join('\n\n');
+  }).catch((err) => String(err));
   const dir = join(repoRoot, 'test/.tmp/e2e');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.html`), html);
@@ -170,7 +176,10 @@ const inlineScenario = {
     await page.keyboard.press('Control+Alt+BracketLeft');
     await waitFor('Previous to come back to the best', async () => (await shownCandidate(page)) === best, { timeoutMs: 5_000, intervalMs: 50 });
 
-    // ---- Open Diff: its own tab beside the file ----
+    // ---- Open Diff: its own tab beside the file (the side bar hidden, so both columns are readable) ----
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    await page.locator('.part.sidebar').first().waitFor({ state: 'hidden', timeout: 10_000 });
+    await focusEditor(page, FILE);
     await lens(page, 'Open Diff').click();
     const diffTab = tab(page, `candidate #${best}`);
     await diffTab.waitFor({ state: 'visible', timeout: 30_000 });
