@@ -90,19 +90,22 @@ export class InlineCandidates implements vscode.CodeLensProvider, vscode.Disposa
     overviewRulerColor: theme('editorOverviewRuler.deletedForeground'),
     overviewRulerLane: vscode.OverviewRulerLane.Left,
   });
+  // No line background: the struck (red) and inserted (green) words carry the change, and a
+  // green line under a red word reads as neither (it blends to brown).
   private readonly modifiedLine = vscode.window.createTextEditorDecorationType({
     isWholeLine: true,
-    backgroundColor: theme('diffEditor.insertedLineBackground'),
     overviewRulerColor: theme('editorOverviewRuler.modifiedForeground'),
     overviewRulerLane: vscode.OverviewRulerLane.Left,
   });
+  // Red text, no background: a background is drawn from the struck range's start to the pixel
+  // position of its end column, which is after text injected there, so it would also tint the
+  // inserted (green) text that follows.
   private readonly struckText = vscode.window.createTextEditorDecorationType({
-    backgroundColor: theme('diffEditor.removedTextBackground'),
+    color: theme('gitDecoration.deletedResourceForeground'),
     textDecoration: 'line-through',
-    opacity: '0.75',
   });
   private readonly insertedText = vscode.window.createTextEditorDecorationType({
-    before: { backgroundColor: theme('diffEditor.insertedTextBackground'), color: theme('editor.foreground') },
+    before: { backgroundColor: theme('diffEditor.insertedTextBackground'), color: theme('gitDecoration.addedResourceForeground') },
   });
   private readonly addedLines = vscode.window.createTextEditorDecorationType({
     after: {

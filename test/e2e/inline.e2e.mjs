@@ -5,11 +5,13 @@
 // score gain and Undo), undoes in one step (the file is clean again, nothing drawn), and finally
 // accepts by keyboard and saves: the file is better on disk.
 // Screenshots for the README: inline-accept (the inline diff), candidate-diff (Open Diff).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { evaluateOnDisk } from './evolve.e2e.mjs';
 import { focusEditor, goToLine, openFile, runCommand, sleep, waitFor, waitForQuickPick } from './workbench.mjs';
 
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FILE = 'approx.py';
 const FUNCTION = 'approx_exp';
 const RUN_TIMEOUT_MS = Number(process.env.GENESIS_E2E_RUN_TIMEOUT_S ?? 300) * 1000;
@@ -46,18 +48,45 @@ async function shownCandidate(page) {
   return m ? m[1] : null;
 }
 
-/** What the editor draws: struck spans, and lines whose rendered text (injected text included) is not in the file. */
+/**
+ * What the editor draws: struck spans, and lines whose rendered text is not in the file. Text an
+ * extension adds with `before`/`after` decorations is CSS generated content (::before/::after on
+ * an empty span), which textContent does not see, so each leaf span's generated content is read
+ * from its computed style and put where the editor shows it.
+ */
 async function drawnDiff(page, fileText) {
   const drawn = await page.evaluate(() => {
+    const generated = (el, pseudo) => {
+      const content = getComputedStyle(el, pseudo).content;
+      if (!content || content === 'none' || content === 'normal' || !/^["']/.test(content)) return '';
+      return content.slice(1, -1).replace(/\\([0-9a-fA-F]{1,6}) ?|\\(.)/g, (_, hex, ch) => (hex ? String.fromCodePoint(parseInt(hex, 16)) : ch));
+    };
     const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')];
-    const struck = lines.flatMap((line) => [...line.querySelectorAll('span')])
-      .filter((s) => s.children.length === 0 && `${getComputedStyle(s).textDecorationLine} ${getComputedStyle(s).textDecoration}`.includes('line-through'))
+    const leaves = (line) => [...line.querySelectorAll('span')].filter((s) => s.children.length === 0);
+    const struck = lines.flatMap(leaves)
+      .filter((s) => (s.textContent ?? '').trim() !== '' && `${getComputedStyle(s).textDecorationLine} ${getComputedStyle(s).textDecoration}`.includes('line-through'))
       .map((s) => s.textContent);
-    return { struck, rendered: lines.map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' ')) };
+    const rendered = lines.map((line) =>
+      leaves(line).map((s) => `${generated(s, '::before')}${s.textContent ?? ''}${generated(s, '::after')}`).join('').replace(/\u00a0/g, ' '));
+    return { struck, rendered };
   });
   const fileLines = new Set(fileText.split('\n').map((l) => l.trimEnd()));
   const inserted = drawn.rendered.filter((l) => l.trim() !== '' && !fileLines.has(l.trimEnd()));
   return { struck: drawn.struck, inserted };
+}
+
+/** The editor's rendered lines as HTML (test/.tmp/e2e), to read what the editor really drew. */
+async function dumpViewLines(page, name) {
+  const html = await page.evaluate(() => {
+    const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines')].map((v) => v.outerHTML);
+    // The decorations' own CSS (extension decorations are classes in a stylesheet).
+    const rules = [...document.styleSheets].flatMap((sheet) => { try { return [...sheet.cssRules]; } catch { return []; } })
+      .map((r) => r.cssText).filter((t) => t.includes('TextEditorDecorationType'));
+    return [...lines, '<!--', ...rules, '-->'].join('\n\n');
+  }).catch((err) => String(err));
+  const dir = join(repoRoot, 'test/.tmp/e2e');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.html`), html);
 }
 
 async function closePanel(page) {
@@ -79,7 +108,9 @@ async function showBestCandidate(page) {
 const inlineScenario = {
   name: 'inline: a candidate as an inline diff in the editor, Next/Previous by keyboard, Open Diff beside, Accept, Undo in one step',
   workspace: 'ws-e2e-inline',
-  userSettings: { 'genesis.models': ['offline'], 'genesis.budget': 12, 'genesis.seed': 1, 'genesis.concurrency': 2 },
+  // VS Code in a browser saves after a delay by default (the desktop does not): off, so the
+  // scenario can see Accept leave the file dirty and Undo make it clean again, as on the desktop.
+  userSettings: { 'genesis.models': ['offline'], 'genesis.budget': 12, 'genesis.seed': 1, 'genesis.concurrency': 2, 'files.autoSave': 'off' },
   async run({ page, workspace, log, screenshot }) {
     const before = evaluateOnDisk(workspace);
     const original = readFileSync(join(workspace, FILE), 'utf8');
@@ -123,7 +154,11 @@ const inlineScenario = {
     const drawn = await waitFor('struck and inserted text in the editor', async () => {
       const d = await drawnDiff(page, original);
       return d.struck.length > 0 && d.inserted.length > 0 ? d : null;
-    }, { timeoutMs: 15_000 });
+    }, { timeoutMs: 15_000 }).catch(async (err) => {
+      await dumpViewLines(page, 'inline-view-lines');
+      throw err;
+    });
+    await dumpViewLines(page, 'inline-view-lines');
     log(`  candidate #${best}: struck ${JSON.stringify(drawn.struck)}, inserted ${JSON.stringify(drawn.inserted)}`);
     assert(!(await tab(page, FILE).evaluate((t) => t.classList.contains('dirty'))), 'showing a candidate leaves the file clean');
     await goToLine(page, def + 1);
@@ -141,7 +176,10 @@ const inlineScenario = {
     await page.keyboard.press('Control+Alt+BracketLeft');
     await waitFor('Previous to come back to the best', async () => (await shownCandidate(page)) === best, { timeoutMs: 5_000, intervalMs: 50 });
 
-    // ---- Open Diff: its own tab beside the file ----
+    // ---- Open Diff: its own tab beside the file (the side bar hidden, so both columns are readable) ----
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    await page.locator('.part.sidebar').first().waitFor({ state: 'hidden', timeout: 10_000 });
+    await focusEditor(page, FILE);
     await lens(page, 'Open Diff').click();
     const diffTab = tab(page, `candidate #${best}`);
     await diffTab.waitFor({ state: 'visible', timeout: 30_000 });
