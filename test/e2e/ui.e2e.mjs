@@ -178,6 +178,9 @@ const panelScenario = {
     await screenshot('candidate-diff-panel', { committed: false }); // the README's candidate-diff.png comes from inline.e2e.mjs
     await diffTab.hover();
     await diffTab.locator('.tab-actions .action-label').first().click();
+    // The diff tab hid the panel: its webview is made anew when it shows again.
+    await panelTab(page).click();
+    frame = await panelFrame(page);
 
     // ---- accept it inline: the CodeLens on the function ----
     await focusEditor(page, FILE);
