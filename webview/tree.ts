@@ -11,12 +11,11 @@ import { RankScale } from './colorScale';
 import { el } from './dom';
 import { FAILURE_LABELS, failureKind, pinnedNodeIds, reasonOf, scoreOf, type FailureKind } from './model';
 import { readPalette, scoreColor, watchTheme, type Palette } from './theme';
-import { COLUMN_WIDTH, LABEL_HEIGHT, LABEL_OFFSET, LABEL_WIDTH, labelFontPx, ROW_HEIGHT, TreeLayout } from './treeLayout';
+import { clamp, fitTree, MAX_SCALE, MIN_SCALE } from './treeFit';
+import { COLUMN_WIDTH, LABEL_HEIGHT, LABEL_OFFSET, LABEL_WIDTH, labelFontPx, TreeLayout } from './treeLayout';
 
 /** More nodes than this in view: no per-node elements (the canvas still draws and hit-tests). */
 const MAX_OVERLAY_NODES = 400;
-const MIN_SCALE = 0.02;
-const MAX_SCALE = 3;
 const SCORE_BUCKETS = 12;
 /** Scored candidates kept shown in a pruned tree, besides the path to the best. */
 export const TOP_CANDIDATES = 8;
@@ -244,27 +243,16 @@ export class SearchTreeView {
   }
 
   /**
-   * Fits the tree. 'all' shows the whole drawing. 'readable' shows it whole when the labels stay
-   * legible, else fits the rows (labels readable) and scrolls so the best node is in view.
+   * Fits the tree (treeFit.ts). 'all' shows the whole drawing. 'readable' shows it whole when the
+   * labels stay legible, else zooms to legible labels with the best node in view.
    */
   private applyFit(): void {
     const { width, height } = this.layout.bounds();
-    const pad = 16;
-    const drawnWidth = width - COLUMN_WIDTH + LABEL_OFFSET + LABEL_WIDTH;
-    const widthFit = (this.width - 2 * pad) / drawnWidth;
-    const heightFit = (this.height - 2 * pad) / height;
-    const all = clamp(Math.min(widthFit, heightFit, 1.2), MIN_SCALE, MAX_SCALE);
-    let scale = all;
-    if (this.fitMode === 'readable' && labelFontPx(all) === 0) scale = clamp(Math.min(heightFit, 1.2), all, MAX_SCALE);
-    this.scale = scale;
-    this.ty = Math.max(pad, (this.height - height * scale) / 2) + (ROW_HEIGHT / 2) * scale;
-    this.tx = pad;
-    if (drawnWidth * scale > this.width - 2 * pad) {
-      // Wider than the view: the best node (else the deepest column) stays in view, at the right.
-      const focus = (this.bestId ? this.layout.position(this.bestId)?.x : undefined) ?? width - COLUMN_WIDTH;
-      const right = (focus + LABEL_OFFSET + LABEL_WIDTH) * scale;
-      this.tx = Math.min(pad, this.width - pad - right);
-    }
+    const focus = this.bestId ? this.layout.position(this.bestId) : undefined;
+    const fit = fitTree({ viewWidth: this.width, viewHeight: this.height, treeWidth: width, treeHeight: height, focus, mode: this.fitMode });
+    this.scale = fit.scale;
+    this.tx = fit.tx;
+    this.ty = fit.ty;
   }
 
   private screenOf(id: string): { x: number; y: number } | undefined {
@@ -702,10 +690,6 @@ function cross(path: Path2D, x: number, y: number, r: number): void {
   path.lineTo(x + d, y + d);
   path.moveTo(x + d, y - d);
   path.lineTo(x - d, y + d);
-}
-
-function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
 }
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {

@@ -118,7 +118,9 @@ function extensionHostPid(userDataDir) {
   return undefined;
 }
 
-const runRow = (page, status) => page.locator('.part.sidebar .monaco-list-row', { hasText: new RegExp(`${FUNCTION} — (${status})`) }).first();
+/** The run's row in the sidebar: its label is the function name; its status is in the accessible label (the icon shows it). */
+const runRow = (page, status) => page.locator(status.split('|')
+  .map((s) => `.part.sidebar .monaco-list-row[aria-label^="${FUNCTION}, ${s},"]`).join(', ')).first();
 
 /** Shows the Genesis sidebar whatever state the reload restored (its icon may be checked while the sidebar is hidden). */
 async function showGenesisSidebar(page) {
@@ -126,7 +128,8 @@ async function showGenesisSidebar(page) {
   await item.waitFor({ state: 'visible', timeout: 60_000 });
   await waitFor('the Genesis sidebar', async () => {
     if (await page.locator('.part.sidebar .composite.title', { hasText: 'Genesis' }).first().isVisible()) return true;
-    await item.click();
+    // A short click timeout: the icon's progress badge may keep it from settling while the host starts.
+    await item.click({ timeout: 5_000, force: true }).catch(() => {});
     await sleep(750);
     return false;
   }, { timeoutMs: 30_000, intervalMs: 250 });
@@ -139,9 +142,7 @@ async function resumeFromSidebar(page, status, log) {
   await showGenesisSidebar(page);
   const row = runRow(page, status);
   await row.waitFor({ state: 'visible', timeout: 60_000 });
-  const label = (await row.locator('.label-name').first().innerText().catch(() => '')).trim();
-  const description = (await row.locator('.label-description').first().innerText().catch(() => '')).trim();
-  const text = `${label} ${description}`.trim() || (await row.innerText()).replace(/\s+/g, ' ').trim();
+  const text = (await row.getAttribute('aria-label')) ?? '';
   log(`  sidebar: ${text}`);
   await row.click({ button: 'right' });
   await clickMenuItem(page, 'Resume Run');

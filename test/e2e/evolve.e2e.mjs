@@ -118,9 +118,11 @@ const offline = {
     await screenshot('panel-allocation', { committed: false });
 
     await openViewContainer(page, 'Genesis');
-    const runItem = page.locator('.part.sidebar .monaco-list-row', { hasText: FUNCTION }).first();
+    // The row's label is the function name; its status is in the accessible label (the icon shows it).
+    const runItem = page.locator(`.part.sidebar .monaco-list-row[aria-label^="${FUNCTION}, "]`).first();
     await runItem.waitFor({ state: 'visible', timeout: 30_000 });
-    assert(/completed/i.test((await runItem.textContent()) ?? ''), 'the Runs view shows the completed run');
+    const runLabel = (await runItem.getAttribute('aria-label')) ?? '';
+    assert(runLabel.startsWith(`${FUNCTION}, completed,`), `the Runs view shows the completed run (${runLabel})`);
     await screenshot('sidebar');
 
     const notices = await textOf(frame, '#notices').catch(() => '');

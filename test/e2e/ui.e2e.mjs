@@ -176,8 +176,14 @@ const panelScenario = {
     await page.waitForSelector('.monaco-diff-editor', { timeout: 30_000 });
     await sleep(800);
     await screenshot('candidate-diff-panel', { committed: false }); // the README's candidate-diff.png comes from inline.e2e.mjs
-    await diffTab.hover();
-    await diffTab.locator('.tab-actions .action-label').first().click();
+    // Close the diff: its tab's close button, else (a busy workbench) the command on the active diff.
+    await diffTab.click({ timeout: 15_000 }).catch(() => {});
+    const closed = await diffTab.locator('.tab-actions .action-label').first().click({ force: true, timeout: 15_000 }).then(() => true, () => false);
+    if (!closed) await runCommand(page, 'View: Close Editor');
+    await diffTab.waitFor({ state: 'hidden', timeout: 30_000 });
+    // The diff tab hid the panel: its webview is made anew when it shows again.
+    await panelTab(page).click();
+    frame = await panelFrame(page);
 
     // ---- accept it inline: the CodeLens on the function ----
     await focusEditor(page, FILE);
