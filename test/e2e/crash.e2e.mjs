@@ -127,7 +127,8 @@ async function showGenesisSidebar(page) {
   const item = page.locator('.part.activitybar .action-item a[aria-label^="Genesis"]').first();
   await item.waitFor({ state: 'visible', timeout: 60_000 });
   await waitFor('the Genesis sidebar', async () => {
-    if (await page.locator('.part.sidebar .composite.title', { hasText: 'Genesis' }).first().isVisible()) return true;
+    // The sidebar's title reads "Genesis: Runs" when the container shows (whatever element holds it).
+    if (await page.locator('.part.sidebar', { hasText: 'Genesis: Runs' }).first().isVisible()) return true;
     // A short click timeout: the icon's progress badge may keep it from settling while the host starts.
     await item.click({ timeout: 5_000, force: true }).catch(() => {});
     await sleep(750);
