@@ -2,7 +2,7 @@
 // `npm run test:e2e`: the scenarios of every test/e2e/*.e2e.mjs in a real VS Code (code-server) shown
 // in headless Chromium. Each scenario gets a fresh workspace copy, code-server and browser.
 //
-// Env: GENESIS_E2E_GREP=<text in a scenario name>, GENESIS_E2E_TIMEOUT_S (per scenario, default 420),
+// Env: GENESIS_E2E_GREP=<text in a scenario name>, GENESIS_E2E_TIMEOUT_S (per scenario, default 600),
 //      GENESIS_SKIP_BUILD=1, GENESIS_EXTENSION_DIR=<unpacked extension>, CI (screenshots are then
 //      kept under test/.tmp/e2e only, not copied to media/screenshots/).
 import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import {
 } from './codeServer.mjs';
 import { waitForWorkbench } from '../e2e/workbench.mjs';
 
-const scenarioTimeoutMs = Number(process.env.GENESIS_E2E_TIMEOUT_S ?? 420) * 1000;
+const scenarioTimeoutMs = Number(process.env.GENESIS_E2E_TIMEOUT_S ?? 600) * 1000;
 const outDir = join(tmpRoot, 'e2e');
 const committedShots = join(repoRoot, 'media/screenshots');
 const say = (msg) => console.log(msg);
