@@ -49,7 +49,15 @@ function storedRun(runsDir, runId) {
     if (event.type === 'run-started') {
       source = event.source;
       nodes.set(event.root.id, event.root);
-    } else if (event.type === 'node-added' || event.type === 'node-updated') nodes.set(event.node.id, event.node);
+    } else if (event.type === 'node-added' || event.type === 'node-updated') {
+      // The log leaves out a node's code and diff while unchanged (a new node's code while it is
+      // its parent's): fill them back in as the store's loader does.
+      const node = event.node;
+      const earlier = nodes.get(node.id);
+      if (typeof node.code !== 'string') node.code = earlier?.code ?? (node.parentId != null ? nodes.get(node.parentId)?.code : undefined) ?? '';
+      if (typeof node.diff !== 'string') node.diff = earlier?.diff ?? '';
+      nodes.set(node.id, node);
+    }
   }
   const summary = JSON.parse(readFileSync(join(runsDir, runId, 'summary.json'), 'utf8'));
   return { source, nodes, summary };
