@@ -6,6 +6,7 @@ import { languageFor } from '../core/lang/languages';
 import type { TreeSitterService } from '../core/lang/treeSitter';
 import { OnboardError, planEvaluator, writeEvaluator } from '../core/onboard/index';
 import { parseArgs, single, UsageError } from './args';
+import { printJson, printOut } from './output';
 
 export const INIT_USAGE = `  genesis init --function NAME FILE [--workspace DIR] [--force] [--json]
       scaffold an evaluator for NAME from the workspace's tests that exercise it (pytest,
@@ -47,10 +48,10 @@ export async function initCli(argv: string[], treeSitter: TreeSitterService): Pr
     const plan = await planEvaluator({ workspaceRoot, filePath, language, functionName, functionText: location.text, templatesDir: findTemplatesDir() });
     const written = await writeEvaluator(workspaceRoot, plan, { overwrite: args.switches.has('force') });
     if (args.switches.has('json')) {
-      process.stdout.write(JSON.stringify({
+      printJson({
         command: plan.command, evaluatorFile: plan.evaluatorFile, files: written, runner: plan.runner?.id ?? null,
         tests: plan.tests.map((t) => `${t.file}::${t.name}`), timedCall: plan.timedCall?.args ?? null, warnings: plan.warnings,
-      }, null, 2) + '\n');
+      });
       return 0;
     }
     const lines = [
@@ -62,7 +63,8 @@ export async function initCli(argv: string[], treeSitter: TreeSitterService): Pr
       `review ${plan.evaluatorFile}, then run:`,
       `  genesis evolve ${args.positional[0]} --function ${functionName}   (uses --evaluator "${plan.command}")`,
     ];
-    process.stdout.write(lines.join('\n') + '\n');
+    // Test names, file names and call arguments come from the workspace: printed terminal-safe.
+    printOut(lines.join('\n') + '\n');
     return 0;
   } catch (error) {
     if (error instanceof OnboardError) throw new UsageError(error.message);
