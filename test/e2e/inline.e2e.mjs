@@ -211,8 +211,14 @@ const inlineScenario = {
     const notification = page.locator('.notification-list-item', { hasText: `accepted candidate #${best}` }).first();
     await notification.locator('.monaco-button', { hasText: 'Undo' }).first().click();
     await waitFor('the file to be clean after Undo', async () => !(await tab(page, FILE).evaluate((t) => t.classList.contains('dirty'))), { timeoutMs: 15_000 });
-    const afterUndo = await drawnDiff(page, original);
-    assert(afterUndo.struck.length === 0 && afterUndo.inserted.length === 0, `nothing is drawn after Undo (${JSON.stringify(afterUndo)})`);
+    // The tab's dirty mark clears before the editor repaints its lines: wait for the repaint.
+    let afterUndo = null;
+    await waitFor('nothing drawn after Undo', async () => {
+      afterUndo = await drawnDiff(page, original);
+      return afterUndo.struck.length === 0 && afterUndo.inserted.length === 0;
+    }, { timeoutMs: 10_000, intervalMs: 100 }).catch(() => {
+      throw new Error(`assertion failed: nothing is drawn after Undo (${JSON.stringify(afterUndo)})`);
+    });
     assert(!(await shownCandidate(page)), 'no CodeLens after Undo');
     assert(readFileSync(join(workspace, FILE), 'utf8') === original, 'the file on disk was never touched');
 
