@@ -230,6 +230,8 @@ function selectNode(nodeId: string, from: 'tree' | 'list' | 'host'): void {
 let listDirty = true;
 let chartsDirty = true;
 let lastChartsAt = 0;
+/** After an init the charts wait one frame: the tree and the list come first (what the user reads first). */
+let chartsAfterNextFrame = false;
 let pendingReveal: string | undefined;
 let bestShown: string | undefined;
 let saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -280,7 +282,10 @@ function renderFrame(): void {
   inspector.show(model.selectedNodeId ? model.nodes[model.selectedNodeId] : undefined, model.summary?.language, model.controls);
   // Charts redraw at most 4 times a second while a run streams updates.
   const now = performance.now();
-  if (chartsDirty && now - lastChartsAt > 250) {
+  if (chartsDirty && chartsAfterNextFrame) {
+    chartsAfterNextFrame = false;
+    setTimeout(scheduleRender, 0);
+  } else if (chartsDirty && now - lastChartsAt > 250) {
     chartsDirty = false;
     lastChartsAt = now;
     timed('charts', () => {
@@ -349,6 +354,7 @@ window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
       timed('tree-init', () => tree.setAll(model.nodes));
       listDirty = true;
       chartsDirty = true;
+      chartsAfterNextFrame = true;
       break;
     case 'nodes':
       tree.update(model.nodes, message.nodes as NodeView[]);

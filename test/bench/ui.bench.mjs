@@ -4,6 +4,7 @@
 // or GENESIS_UI_BENCH_RUN=<path to an events.jsonl>), replayed by the real RunStore code and
 // projected by the real protocol code. Measures:
 //   firstRenderMs — the init message posted → the first frame rendered and laid out (median of fresh pages);
+//   chartsReadyMs — the same to the charts drawn (they follow one frame after the tree and the list);
 //   updateMs      — main-thread work of one incremental update at 5,000 nodes (a host batch:
 //                   a few new children, a few finished evaluations), message handling + render +
 //                   style/layout (median; p95 too);
@@ -209,7 +210,17 @@ const deliverInPage = async () => {
     const key = e.name.slice('genesis:'.length);
     stages[key] = (stages[key] ?? 0) + e.duration;
   }
-  return { wallMs: performance.now() - t0, workMs: frameWork + layoutMs, layoutMs, stages };
+  const wallMs = performance.now() - t0;
+  // After an init the charts draw one frame later: report when they are there too.
+  let chartsReadyMs = null;
+  if (message?.type === 'init') {
+    const charted = () => performance.getEntriesByName('genesis:charts', 'measure').find((e) => e.startTime >= t0);
+    const until = performance.now() + 3000;
+    while (!charted() && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    const e = charted();
+    if (e) chartsReadyMs = e.startTime + e.duration - t0;
+  }
+  return { wallMs, workMs: frameWork + layoutMs, layoutMs, stages, chartsReadyMs };
 };
 
 function median(values) {
@@ -318,11 +329,13 @@ async function main() {
   try {
     const firstRenders = [];
     const firstStages = [];
+    const chartsReady = [];
     let last;
     for (let i = 0; i < PAGES; i++) {
       const opened = await openPage(browser, css, bundle);
       const r = await deliver(opened.page, init, 300);
       firstRenders.push(r.wallMs);
+      chartsReady.push(r.chartsReadyMs ?? NaN);
       firstStages.push(r.stages);
       if (i < PAGES - 1) await opened.page.close();
       else last = opened;
@@ -361,6 +374,7 @@ async function main() {
       firstRenderMs: round(median(firstRenders)),
       firstRenderRunsMs: firstRenders.map(round),
       firstRenderStagesMs: medianStages(firstStages),
+      chartsReadyMs: round(median(chartsReady)),
       updateMs: round(median(work)),
       updateP95Ms: round(percentile(work, 95)),
       updateZoomedMs: round(median(zoomedWork)),
@@ -379,7 +393,7 @@ async function main() {
     const outDir = join(root, 'test/bench/results');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'ui.json'), JSON.stringify(result, null, 2) + '\n');
-    say(`first render: ${result.firstRenderMs} ms (median of ${PAGES} pages: ${result.firstRenderRunsMs.join(', ')}); stages ${JSON.stringify(result.firstRenderStagesMs)}`);
+    say(`first render: ${result.firstRenderMs} ms (median of ${PAGES} pages: ${result.firstRenderRunsMs.join(', ')}); stages ${JSON.stringify(result.firstRenderStagesMs)}; charts drawn by ${result.chartsReadyMs} ms`);
     say(`update stages ${JSON.stringify(result.updateStagesMs)}`);
     say(`update at ${result.nodes} nodes: ${result.updateMs} ms median, p95 ${result.updateP95Ms} ms, zoomed/scrolled ${result.updateZoomedMs} ms, wall ${result.updateWallMs} ms`);
     say(`rendered rows ${result.renderedRows}, tree items ${result.renderedTreeItems}; screenshot ${shot}`);

@@ -4,7 +4,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  clickMenuItem, findWebviewFrame, focusEditor, goToLine, numberIn, openFile, openViewContainer, rightClickAtCursor,
+  chooseFromContextMenu, findWebviewFrame, focusEditor, goToLine, numberIn, openFile, openViewContainer,
   runCommand, textOf, waitFor, waitForQuickPick,
 } from './workbench.mjs';
 
@@ -50,8 +50,7 @@ async function waitForRunEnd(frame, log) {
 async function evolveFromContextMenu(page, workspace) {
   await openFile(page, FILE);
   await goToLine(page, lineInsideFunction(workspace));
-  await rightClickAtCursor(page);
-  await clickMenuItem(page, 'Evolve Function');
+  await chooseFromContextMenu(page, 'Evolve Function');
   await confirmQuickPick(page);
 }
 

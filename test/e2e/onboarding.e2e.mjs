@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  clickMenuItem, findWebviewFrame, numberIn, rightClickAtCursor, runCommand, sleep, textOf, waitFor,
+  chooseFromContextMenu, findWebviewFrame, numberIn, runCommand, sleep, textOf, waitFor,
   waitForQuickPick,
 } from './workbench.mjs';
 
@@ -63,8 +63,7 @@ async function openWorkspaceFile(page, file) {
 async function rightClickMenu(page, workspace, file, header, item) {
   await openWorkspaceFile(page, file);
   await goToLine(page, lineInside(workspace, file, header));
-  await rightClickAtCursor(page);
-  await clickMenuItem(page, item);
+  await chooseFromContextMenu(page, item);
 }
 
 /**

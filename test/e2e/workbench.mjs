@@ -113,6 +113,25 @@ export async function clickMenuItem(page, label) {
   await menu.waitFor({ state: 'hidden', timeout: SHORT });
 }
 
+/**
+ * Right-clicks at the cursor and chooses `label`. An extension's menu items appear only once the
+ * extension host has registered it, which a loaded machine can delay past the workbench being
+ * ready (CI saw a context menu without "Evolve Function"): close the menu and ask again.
+ */
+export async function chooseFromContextMenu(page, label, { timeoutMs = LONG } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await rightClickAtCursor(page);
+    const menu = page.locator('.context-view .monaco-menu').first();
+    const item = menu.locator('.action-item a.action-menu-item', { hasText: label }).first();
+    if (await item.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
+    if (Date.now() > deadline) throw new Error(`the context menu has no "${label}" after ${Math.round(timeoutMs / 1000)} s`);
+    await page.keyboard.press('Escape');
+    await sleep(1_000);
+  }
+  await clickMenuItem(page, label);
+}
+
 /** The open QuickPick's title, once one with a matching title is shown. */
 export async function waitForQuickPick(page, titlePart, { timeoutMs = LONG } = {}) {
   return waitFor(`a QuickPick titled "${titlePart}"`, async () => {
