@@ -4,6 +4,7 @@
 // Each stage is an Evaluator of its own, built with GENESIS_STAGE=<name> in its environment
 // (see stageEnv); the cascade only orders them and merges their results.
 import type { EvaluationRequest, EvaluationResult, Evaluator, StageOutcome } from '../types';
+import { errorText } from '../util/errorText';
 
 export interface CascadeStage {
   name: string;
@@ -21,10 +22,6 @@ export function stageEnv(stageName: string): Record<string, string> {
 
 function formatScore(value: number): string {
   return String(Number(value.toPrecision(6)));
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class CascadeEvaluator implements Evaluator {
