@@ -4,11 +4,11 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { LanguageId } from '../src/core/types';
 import type { NodeView } from '../src/protocol';
-import { formatScore } from '../src/vscode/format';
+import { formatCost, formatScore } from '../src/core/util/format';
 import { el, setText } from './dom';
 import { renderCodeLine } from './code';
 import { JARGON } from './jargon';
-import { formatCost, gainOf, gainText, lineageOf, lineageText, previewLines, reasonOf } from './model';
+import { gainOf, gainText, lineageOf, lineageText, previewLines, reasonOf } from './model';
 
 type VscodeButton = HTMLElementTagNameMap['vscode-button'];
 

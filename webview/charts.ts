@@ -1,8 +1,8 @@
 // Two small canvas charts: best and current score vs evaluations, and spending vs evaluations.
 // Each has a text summary (its accessible name) since a canvas says nothing to a screen reader.
-import { formatScore } from '../src/vscode/format';
+import { formatCost, formatScore } from '../src/core/util/format';
 import { el, setText } from './dom';
-import { axisRange, formatCost, type EvaluationPoint } from './model';
+import { axisRange, type EvaluationPoint } from './model';
 import { readPalette, watchTheme, type Palette } from './theme';
 
 const PAD = { left: 52, right: 10, top: 10, bottom: 22 };

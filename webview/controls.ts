@@ -3,11 +3,11 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import type { WebviewToHost } from '../src/protocol';
-import { formatScore } from '../src/vscode/format';
+import { formatCost, formatScore } from '../src/core/util/format';
 import { COUNT_DEFINITIONS, countNodes } from '../src/core/runCounts';
 import { byId, el, setText } from './dom';
 import { JARGON } from './jargon';
-import { formatCost, statusLine, type PanelModel } from './model';
+import { statusLine, type PanelModel } from './model';
 
 type VscodeButton = HTMLElementTagNameMap['vscode-button'];
 type VscodeTextfield = HTMLElementTagNameMap['vscode-textfield'];

@@ -4,11 +4,11 @@
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import type { LanguageId } from '../src/core/types';
 import type { NodeDetails, NodeView, RunControls } from '../src/protocol';
-import { formatScore } from '../src/vscode/format';
+import { formatCost, formatScore } from '../src/core/util/format';
 import { renderCode, renderDiff } from './code';
 import { el, setText } from './dom';
 import { JARGON } from './jargon';
-import { formatCost, formatDuration, reasonOf } from './model';
+import { formatDuration, reasonOf } from './model';
 
 type VscodeButton = HTMLElementTagNameMap['vscode-button'];
 

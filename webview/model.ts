@@ -260,15 +260,6 @@ export function reasonOf(node: NodeView): string | undefined {
   return node.reason ?? node.evaluation?.reason;
 }
 
-/** "$0.0123" / "$0" / "—" for money. */
-export function formatCost(usd: number | null | undefined): string {
-  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '—';
-  if (usd === 0) return '$0';
-  if (usd < 0) return `−${formatCost(-usd)}`;
-  if (usd < 0.0001) return `$${usd.toExponential(1)}`;
-  return `$${Number(usd.toFixed(4))}`;
-}
-
 /** "850 ms", "3.2 s", "2 min 5 s". */
 export function formatDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return '—';

@@ -6,7 +6,7 @@
 // flight (see treeLayout.ts); colours rank the scores (colorScale.ts); labels are drawn only
 // inside their layout boxes, and only when the zoom leaves them room, so they never overlap.
 import type { NodeView } from '../src/protocol';
-import { formatScore } from '../src/vscode/format';
+import { formatScore } from '../src/core/util/format';
 import { RankScale } from './colorScale';
 import { el } from './dom';
 import { FAILURE_LABELS, failureKind, pinnedNodeIds, reasonOf, scoreOf, type FailureKind } from './model';

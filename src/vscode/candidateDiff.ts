@@ -5,7 +5,7 @@ import { extname } from 'node:path';
 import type { FunctionLocator } from './functionAtCursor';
 import type { RunManager } from './runManager';
 import { locateRunFunction } from './acceptCandidate';
-import { formatScore } from './format';
+import { formatScore } from '../core/util/format';
 
 export const CANDIDATE_SCHEME = 'genesis-candidate';
 /** Path segment that stands for "the function in the current document". */

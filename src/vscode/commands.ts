@@ -9,7 +9,7 @@ import { setApiKeyCommand } from './secrets';
 import { testModelConnectionCommand } from './testConnection';
 import { languageModelApi } from './vscodeLmSource';
 import { acceptableCandidates } from './candidateRanking';
-import { formatScore } from './format';
+import { formatScore } from '../core/util/format';
 import { acceptAndReport, resumeAndShow, showCandidate, startRunAndShow, undoAcceptAndReport, type GenesisServices } from './services';
 
 /** Tree items pass a RunSummary (or a candidate entry), the panel and tests pass a run id. */

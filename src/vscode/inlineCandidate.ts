@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { CandidateNode, FunctionLocation } from '../core/types';
 import { acceptabilityOf, locateRunFunction, type Acceptability } from './acceptCandidate';
 import { acceptableCandidates, nextCandidate, previousCandidate } from './candidateRanking';
-import { formatGain, formatScore } from './format';
+import { formatGain, formatScore } from '../core/util/format';
 import type { FunctionLocator } from './functionAtCursor';
 import { addedLinesText, layoutInlineDiff, type InlineDiffLayout } from './inlineDiffLayout';
 import type { Logger } from './log';

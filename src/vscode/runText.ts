@@ -3,7 +3,7 @@
 // unit-tested in plain Node.
 import { COUNT_DEFINITIONS } from '../core/runCounts';
 import type { RunSummary } from '../core/types';
-import { formatScore } from './format';
+import { formatScore } from '../core/util/format';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

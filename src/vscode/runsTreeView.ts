@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { RunSummary } from '../core/types';
 import { acceptableCandidates } from './candidateRanking';
 import { isResumableStatus, type RunManager } from './runManager';
-import { formatScore } from './format';
+import { formatScore } from '../core/util/format';
 import { runRowDescription, runTooltipLines } from './runText';
 import { errorMessage, type Logger } from './log';
 

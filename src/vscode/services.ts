@@ -7,7 +7,7 @@ import { acceptCandidate, type AcceptResult, type AppliedCandidate } from './acc
 import type { AcceptedEdits } from './acceptUndo';
 import { closeCandidateDiffTabs, type CandidateContentProvider } from './candidateDiff';
 import type { EvolutionPanels } from './evolutionPanel';
-import { formatGain, formatScoreText } from './format';
+import { formatGain, formatScoreText } from '../core/util/format';
 import type { FunctionLocator } from './functionAtCursor';
 import type { InlineCandidates } from './inlineCandidate';
 import { errorMessage, type Logger } from './log';

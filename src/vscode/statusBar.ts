@@ -1,11 +1,7 @@
 // "$(beaker) Genesis: N/B · best S · $C" for the newest running run; hidden when nothing runs.
 import * as vscode from 'vscode';
 import type { RunManager } from './runManager';
-import { formatScore } from './format';
-
-function formatCost(usd: number): string {
-  return usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
-}
+import { formatCostCompact, formatScore } from '../core/util/format';
 
 export function registerRunStatusBar(runs: RunManager): vscode.Disposable {
   const item = vscode.window.createStatusBarItem('genesis.runStatus', vscode.StatusBarAlignment.Left, 50);
@@ -22,11 +18,11 @@ export function registerRunStatusBar(runs: RunManager): vscode.Disposable {
     }
     const more = running.length > 1 ? ` (+${running.length - 1})` : '';
     const icon = newest.status === 'paused' ? '$(debug-pause)' : '$(beaker)';
-    item.text = `${icon} Genesis: ${newest.evaluations}/${newest.budget} · best ${formatScore(newest.bestScore)} · ${formatCost(newest.costUsd)}${more}`;
+    item.text = `${icon} Genesis: ${newest.evaluations}/${newest.budget} · best ${formatScore(newest.bestScore)} · ${formatCostCompact(newest.costUsd)}${more}`;
     const percent = newest.budget > 0 ? Math.round((100 * newest.evaluations) / newest.budget) : 0;
     item.tooltip =
       `Genesis is evolving ${newest.functionName} (${newest.relativePath}): ${newest.status}, ${percent}% of the budget, ` +
-      `baseline ${formatScore(newest.baselineScore)}, best ${formatScore(newest.bestScore)}, ${newest.tokens} tokens, ${formatCost(newest.costUsd)}. Click to open the run.`;
+      `baseline ${formatScore(newest.baselineScore)}, best ${formatScore(newest.bestScore)}, ${newest.tokens} tokens, ${formatCostCompact(newest.costUsd)}. Click to open the run.`;
     item.command = { title: 'Open run', command: 'genesis.openRun', arguments: [newest.runId] };
     item.show();
   };

@@ -8,10 +8,11 @@ import { isWebviewToHost, previewOfDiff, toNodeView, type NodeView } from '../..
 import { acceptableCandidates, nextCandidate } from '../../src/vscode/candidateRanking';
 import { joinTokens, tokenizeLine } from '../../webview/highlight';
 import {
-  applyMessage, axisRange, bestNodeId, buildTree, diffLines, emptyModel, evaluationSeries, filterByStatus, formatCost, formatDuration, gainOf, gainText,
+  applyMessage, axisRange, bestNodeId, buildTree, diffLines, emptyModel, evaluationSeries, filterByStatus, formatDuration, gainOf, gainText,
   lineageOf, lineageText, pathToRoot, previewLines, rankNodes, reasonOf, sortCandidates, statusLine,
 } from '../../webview/model';
 import { ROW_HEIGHT, TreeLayout } from '../../webview/treeLayout';
+import { formatCost } from '../../src/core/util/format';
 
 function node(id: string, parentId: string | null, status: CandidateNode['status'], score: number | null, extra: Partial<CandidateNode> = {}): CandidateNode {
   return {

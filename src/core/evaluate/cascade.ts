@@ -4,6 +4,8 @@
 // Each stage is an Evaluator of its own, built with GENESIS_STAGE=<name> in its environment
 // (see stageEnv); the cascade only orders them and merges their results.
 import type { EvaluationRequest, EvaluationResult, Evaluator, StageOutcome } from '../types';
+import { errorText } from '../util/errorText';
+import { formatScorePrecise } from '../util/format';
 
 export interface CascadeStage {
   name: string;
@@ -17,14 +19,6 @@ export interface CascadeStage {
 /** The variables a stage's evaluator gets so that one script can serve several stages. */
 export function stageEnv(stageName: string): Record<string, string> {
   return { GENESIS_STAGE: stageName };
-}
-
-function formatScore(value: number): string {
-  return String(Number(value.toPrecision(6)));
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class CascadeEvaluator implements Evaluator {
@@ -89,7 +83,7 @@ export class CascadeEvaluator implements Evaluator {
         return merged(result, { status: result.status === 'ok' ? 'incorrect' : result.status, score: null, correct: false, reason });
       }
       if (stage.threshold !== undefined && result.score < stage.threshold) {
-        const reason = `stage ${stage.name} score ${formatScore(result.score)} below threshold ${formatScore(stage.threshold)}`;
+        const reason = `stage ${stage.name} score ${formatScorePrecise(result.score)} below threshold ${formatScorePrecise(stage.threshold)}`;
         outcome.reason = reason;
         return merged(result, { status: 'incorrect', score: null, correct: false, reason }, reason);
       }

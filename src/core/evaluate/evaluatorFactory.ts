@@ -15,6 +15,7 @@ import {
   describeRunner, LOCAL_RUNNER, parseRunners, parseStages, resolveRunner,
   type LocalRunnerSpec, type RunnerSpec, type RunnersConfig, type SlurmRunnerSpec, type SshHostSpec, type SshRunnerSpec,
 } from './runnerConfig';
+import { errorText } from '../util/errorText';
 
 export interface EvaluatorEnvironment {
   /** The run's sandbox setting for local runners that do not set their own. */
@@ -263,6 +264,3 @@ function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

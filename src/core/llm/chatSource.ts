@@ -7,6 +7,7 @@ import type { MutationKind, MutationMode, MutationProposal, MutationRequest } fr
 import { isContextTooLong } from './httpErrors';
 import { costFromPrice, type TokenPrice } from './pricing';
 import { ModelCallError, withRetry, type FailureClass, type RetryEvent, type RetryPolicy } from './retry';
+import { errorText } from '../util/errorText';
 
 /** One streamed reply as a transport saw it. */
 export interface StreamedReply {
@@ -151,6 +152,3 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -3,6 +3,7 @@
 // reply format parseReply.ts understands. Prompts over a size limit lose inspirations first,
 // then file context, then evaluator feedback; the code the model must edit is never cut.
 import type { LanguageId, MutationMode, MutationRequest } from '../types';
+import { formatScorePrecise } from '../util/format';
 
 export interface MutationPrompt {
   system: string;
@@ -303,8 +304,7 @@ function replyFormat(mode: MutationMode, functionName: string, lang: string): st
 }
 
 function formatScore(score: number | null): string {
-  if (score === null) return 'none yet';
-  return Number.isInteger(score) ? String(score) : String(Number(score.toPrecision(6)));
+  return score === null ? 'none yet' : formatScorePrecise(score, true);
 }
 
 function fenced(lang: string, code: string): string {

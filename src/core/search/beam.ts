@@ -4,7 +4,8 @@
 import type { CandidateNode } from '../types';
 import { savedRecord } from './savedState';
 import type { ChildPlan, SearchStrategy, SearchView, StrategyOptions } from './strategy';
-import { byPrmDescending, formatScore, integerOption, prmOf } from './strategy';
+import { byPrmDescending, integerOption, prmOf } from './strategy';
+import { formatWhyScore } from '../util/format';
 
 export class BeamStrategy implements SearchStrategy {
   readonly name = 'beam';
@@ -38,7 +39,7 @@ export class BeamStrategy implements SearchStrategy {
       for (let j = 0; j < this.mutationsPerMember; j++) {
         plans.push({
           parentId: member.id,
-          why: `beam: member ${rank + 1} of ${members.length} (#${member.id}, score ${formatScore(member.score)}), mutation ${j + 1} of ${this.mutationsPerMember}`,
+          why: `beam: member ${rank + 1} of ${members.length} (#${member.id}, score ${formatWhyScore(member.score)}), mutation ${j + 1} of ${this.mutationsPerMember}`,
         });
       }
     });

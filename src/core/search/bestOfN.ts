@@ -6,7 +6,8 @@
 import type { CandidateNode } from '../types';
 import { savedNumber, savedRandomState, savedRecord } from './savedState';
 import type { ChildPlan, SearchStrategy, SearchView, StrategyOptions } from './strategy';
-import { byPrmDescending, formatScore, integerOption, numberOption, prmOf } from './strategy';
+import { byPrmDescending, integerOption, numberOption, prmOf } from './strategy';
+import { formatWhyScore } from '../util/format';
 import { StrategyRandom } from './strategyRandom';
 
 export class BestOfNStrategy implements SearchStrategy {
@@ -45,7 +46,7 @@ export class BestOfNStrategy implements SearchStrategy {
     return Array.from({ length: samples }, (_, i) => ({
       parentId: best?.id ?? '0',
       why: best
-        ? `best-of-${this.n}: sample ${i + 1} of ${samples} from the best (#${best.id}, score ${formatScore(best.score)})`
+        ? `best-of-${this.n}: sample ${i + 1} of ${samples} from the best (#${best.id}, score ${formatWhyScore(best.score)})`
         : `best-of-${this.n}: sample ${i + 1} of ${samples} from the original (nothing evaluated yet)`,
     }));
   }

@@ -3,7 +3,8 @@
 import type { CandidateNode } from '../types';
 import { savedRandomState, savedRecord } from './savedState';
 import type { ChildPlan, SearchStrategy, SearchView, StrategyOptions } from './strategy';
-import { formatScore, integerOption, numberOption, slotsThisRound } from './strategy';
+import { integerOption, numberOption, slotsThisRound } from './strategy';
+import { formatWhyScore } from '../util/format';
 import { StrategyRandom } from './strategyRandom';
 
 export class ElitistStrategy implements SearchStrategy {
@@ -27,12 +28,12 @@ export class ElitistStrategy implements SearchStrategy {
         plans.push({ parentId: '0', why: 'elitist: no evaluated candidate yet, mutate the original' });
       } else if (this.random.next(view) < this.exploit) {
         const best = view.ranked[0];
-        plans.push({ parentId: best.id, why: `elitist exploit: the best candidate (#${best.id}, score ${formatScore(best.score)})` });
+        plans.push({ parentId: best.id, why: `elitist exploit: the best candidate (#${best.id}, score ${formatWhyScore(best.score)})` });
       } else {
         const top = view.ranked.slice(0, this.topK);
         const rank = Math.floor(this.random.next(view) * top.length);
         const parent = top[rank];
-        plans.push({ parentId: parent.id, why: `elitist explore: rank ${rank + 1} of the top ${top.length} (#${parent.id}, score ${formatScore(parent.score)})` });
+        plans.push({ parentId: parent.id, why: `elitist explore: rank ${rank + 1} of the top ${top.length} (#${parent.id}, score ${formatWhyScore(parent.score)})` });
       }
     }
     return plans;

@@ -12,7 +12,8 @@ import type { CodeSignature, NoveltyThresholds } from './novelty';
 import { codeSignature, nearDuplicateReason } from './novelty';
 import { restoreError, savedNumber, savedRandomState, savedRecord } from './savedState';
 import type { ChildPlan, SearchStrategy, SearchView, StrategyOptions } from './strategy';
-import { byPrmDescending, choiceOption, formatScore, integerOption, numberOption } from './strategy';
+import { byPrmDescending, choiceOption, integerOption, numberOption } from './strategy';
+import { formatWhyScore } from '../util/format';
 import { StrategyRandom } from './strategyRandom';
 
 type Sampling = 'power-law' | 'weighted';
@@ -71,7 +72,7 @@ export class IslandsStrategy implements SearchStrategy {
       plans.push({
         parentId,
         island,
-        why: `island ${island}, generation ${this.generation}: parent #${parentId} (score ${formatScore(score)}), rank ${rank + 1} of ${population.length} by ${this.sampling}${migration}`,
+        why: `island ${island}, generation ${this.generation}: parent #${parentId} (score ${formatWhyScore(score)}), rank ${rank + 1} of ${population.length} by ${this.sampling}${migration}`,
       });
     }
     return plans;

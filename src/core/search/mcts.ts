@@ -11,7 +11,8 @@
 import type { CandidateNode } from '../types';
 import { restoreError, savedRecord } from './savedState';
 import type { ChildPlan, SearchStrategy, SearchView, StrategyOptions } from './strategy';
-import { byPrmDescending, choiceOption, formatScore, integerOption, numberOption, prmOf, slotsThisRound } from './strategy';
+import { byPrmDescending, choiceOption, integerOption, numberOption, prmOf, slotsThisRound } from './strategy';
+import { formatWhyScore } from '../util/format';
 
 /** Per-node statistics over the subtree rooted at the node (the node included). */
 interface NodeStats {
@@ -119,7 +120,7 @@ export class MctsStrategy implements SearchStrategy {
       // Children worth descending into: evaluated ones, and ones the PRM kept from evaluation.
       const open = children.filter((c) => (c.status === 'done' && c.score !== null) || (c.status === 'skipped' && c.skippedByPrm === true));
       if (children.length < allowed || open.length === 0) {
-        const where = `widen #${node.id} (score ${formatScore(node.score)}, N ${visits}, ${children.length} of ${allowed} children allowed)`;
+        const where = `widen #${node.id} (score ${formatWhyScore(node.score)}, N ${visits}, ${children.length} of ${allowed} children allowed)`;
         return { leaf: node, path, why: `mcts: path ${path.join('→')}; ${step}${where}` };
       }
       const priorTotal = open.reduce((sum, c) => sum + prmOf(c), 0) || 1;

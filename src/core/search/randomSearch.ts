@@ -3,7 +3,8 @@
 import type { CandidateNode } from '../types';
 import { savedRandomState, savedRecord } from './savedState';
 import type { ChildPlan, SearchStrategy, SearchView } from './strategy';
-import { formatScore, slotsThisRound } from './strategy';
+import { slotsThisRound } from './strategy';
+import { formatWhyScore } from '../util/format';
 import { StrategyRandom } from './strategyRandom';
 
 export class RandomSearchStrategy implements SearchStrategy {
@@ -23,7 +24,7 @@ export class RandomSearchStrategy implements SearchStrategy {
         continue;
       }
       const parent = pool[Math.floor(this.random.next(view) * pool.length)];
-      plans.push({ parentId: parent.id, why: `random: parent #${parent.id} (score ${formatScore(parent.score)}) drawn uniformly from ${pool.length} evaluated` });
+      plans.push({ parentId: parent.id, why: `random: parent #${parent.id} (score ${formatWhyScore(parent.score)}) drawn uniformly from ${pool.length} evaluated` });
     }
     return plans;
   }

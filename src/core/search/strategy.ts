@@ -80,8 +80,3 @@ export function byPrmDescending(candidates: readonly CandidateNode[]): Candidate
   return [...candidates].sort((a, b) => prmOf(b) - prmOf(a) || Number(a.id) - Number(b.id));
 }
 
-/** Short score text for `why` lines. */
-export function formatScore(score: number | null): string {
-  if (score === null) return 'none';
-  return Math.abs(score) >= 1000 || (score !== 0 && Math.abs(score) < 0.001) ? score.toExponential(3) : String(Number(score.toPrecision(5)));
-}

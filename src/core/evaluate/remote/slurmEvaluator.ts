@@ -12,6 +12,7 @@ import { cancelJob, finalJobState, parseSbatchOutput, SqueueBatcher, TERMINAL_ST
 import { SshConnectionPool, type SshHostConfig } from './sshConnection';
 import type { RemoteLogger, SetupFile } from './sshEvaluator';
 import { LocalSubmitHost, SshSubmitHost, type SubmitHost } from './submitHost';
+import { errorText } from '../../util/errorText';
 
 export interface SlurmEvaluatorOptions {
   /** Shell command the job runs in the work dir (a copy of the setup files with the candidate in place). */
@@ -53,10 +54,6 @@ export interface SlurmEvaluatorOptions {
 
 /** Consecutive time squeue may fail before the jobs it follows are given up. */
 const SQUEUE_FAILURE_LIMIT_MS = 120_000;
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

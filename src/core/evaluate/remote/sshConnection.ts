@@ -10,6 +10,7 @@ import { TailBuffer } from '../tailBuffer';
 import { checkHostKey, entriesForHost, hostKeyAlgorithmsFor, knownHostsName, parseKnownHosts, type HostKeyCheck } from './knownHosts';
 import { Semaphore } from './semaphore';
 import { shellQuote } from './shell';
+import { errorText } from '../../util/errorText';
 
 export interface SshHostConfig {
   host: string;
@@ -97,10 +98,6 @@ interface LiveClient {
   sftp?: Promise<SFTPWrapper>;
   lost?: Error;
   onLost: Set<(error: Error) => void>;
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** A leading `~/` means the home dir, as in ssh_config. */

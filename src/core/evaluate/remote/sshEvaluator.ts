@@ -13,6 +13,7 @@ import {
 import {
   SshConnectionLostError, SshConnectionPool, SshHostKeyError, type SshConnection, type SshExecOutcome, type SshHostConfig,
 } from './sshConnection';
+import { errorText } from '../../util/errorText';
 
 export type RemoteLogLevel = 'info' | 'warn' | 'error';
 export type RemoteLogger = (level: RemoteLogLevel, message: string) => void;
@@ -50,10 +51,6 @@ export interface SshEvaluatorOptions extends SshHostConfig {
 const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 /** Delays before reconnecting after a drop (sshd may be restarting). */
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000];
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
